@@ -1,0 +1,95 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
+import { DEFAULT_LAB, LabId } from "../lab/lab-names.ts";
+import { ByteSize } from "../lab/lab-settings.ts";
+
+export const USAGE = `drydock — a hands-on container lab, from a laptop engine to a 3-node Swarm
+
+Usage:
+  drydock start [--lab ID] [--yes] [--offline]    engine, images and lab in one go
+  drydock engine [--yes]                          find a Docker Engine, or install and start one
+  drydock images [--force] [--offline]            build the lab images (skipped when up to date)
+  drydock lab up     [--lab ID] [--workspace DIR] [--memory SIZE] [--pids N] [--registry-port N]
+  drydock lab status [--lab ID] [--json]
+  drydock lab swarm  [--lab ID] [--json]          form the swarm (the Hour 15 shortcut)
+  drydock lab reset  [--lab ID]                   fresh engines; the workspace is kept
+  drydock lab down   [--lab ID]                   remove the lab's containers, network and volumes
+  drydock shell NODE [--lab ID]                   a shell on laptop, manager-1, worker-1 or worker-2
+
+Options:
+  --lab ID            which lab (default "default"; lowercase letters, digits, dashes)
+  --workspace DIR     host folder mounted at /workspace on laptop (remembered per lab)
+  --memory SIZE       memory cap per engine node, e.g. 2g (default 2g)
+  --pids N            process cap per engine node (default 4096)
+  --registry-port N   publish the lab registry on 127.0.0.1:N (default: a free port)
+  --yes, -y           install and start Docker without asking when none answers
+  --offline           never try a public registry; build everything from Debian packages
+  --json              machine-readable output
+  --verbose, -v       show every line of build output
+  --version           print Drydock's version
+`;
+
+const Flags = z
+  .object({
+    lab: LabId.default(DEFAULT_LAB),
+    workspace: z.string().min(1).optional(),
+    memory: ByteSize.pipe(z.number().min(256 * 1024 ** 2, "at least 256m")).optional(),
+    pids: z.coerce.number().int().min(256, "at least 256").optional(),
+    "registry-port": z.coerce.number().int().min(0).max(65535).optional(),
+    yes: z.boolean().default(false),
+    offline: z.boolean().default(false),
+    force: z.boolean().default(false),
+    json: z.boolean().default(false),
+    verbose: z.boolean().default(false),
+    help: z.boolean().default(false),
+    version: z.boolean().default(false),
+    "no-open": z.boolean().default(false),
+  })
+  .strict();
+export type Flags = z.infer<typeof Flags>;
+
+export interface ParsedCommand {
+  words: string[];
+  flags: Flags;
+}
+
+/** Parses argv; unknown options and bad values are usage errors that name the option. */
+export function parseCommand(argv: string[]): ParsedCommand {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        lab: { type: "string" },
+        workspace: { type: "string" },
+        memory: { type: "string" },
+        pids: { type: "string" },
+        "registry-port": { type: "string" },
+        yes: { type: "boolean", short: "y" },
+        offline: { type: "boolean" },
+        force: { type: "boolean" },
+        json: { type: "boolean" },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+        "no-open": { type: "boolean" },
+      },
+    });
+  } catch (err) {
+    throw usageError((err as Error).message.replace(/\. To specify.*$/s, "."));
+  }
+  const flags = Flags.safeParse(parsed.values);
+  if (!flags.success) {
+    const issue = flags.error.issues[0];
+    const option = issue?.path[0] ? `--${String(issue.path[0])}` : "options";
+    throw usageError(`${option}: ${issue?.message}`);
+  }
+  return { words: parsed.positionals, flags: flags.data };
+}
+
+export function usageError(message: string): DrydockError {
+  return new DrydockError(ErrorCode.usage, message, { hint: "Run `drydock --help` for the commands and options." });
+}

@@ -1,0 +1,81 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import { drydockHome } from "../common/paths.ts";
+import { type Progress, step } from "../common/progress.ts";
+import { ensureRootfs, ROOTFS_REF } from "./base-rootfs.ts";
+import { buildImage } from "./build-image.ts";
+import { definitionHash } from "./content-hash.ts";
+import {
+  baseImage,
+  IMAGE_LABEL,
+  type ImageDefinition,
+  nodeImage,
+  reference,
+  registryImage,
+} from "./image-definitions.ts";
+
+export interface BuiltImage {
+  ref: string;
+  hash: string;
+  id: string;
+}
+
+export interface LabImages {
+  base: BuiltImage;
+  node: BuiltImage;
+  registry: BuiltImage;
+}
+
+export interface EnsureImagesOptions {
+  progress: Progress;
+  offline?: boolean;
+  /** Rebuild everything, including the Debian root filesystem. */
+  force?: boolean;
+}
+
+/**
+ * Makes sure the lab images exist and match their definitions under docker/.
+ * An image is rebuilt exactly when its definition hash (files + parent) changed.
+ */
+export async function ensureImages(docker: Docker, opts: EnsureImagesOptions): Promise<LabImages> {
+  const workDir = join(drydockHome(), "build");
+  mkdirSync(workDir, { recursive: true });
+  const rootfsId = await ensureRootfs(docker, {
+    progress: opts.progress,
+    workDir,
+    ...(opts.offline !== undefined ? { offline: opts.offline } : {}),
+    ...(opts.force !== undefined ? { force: opts.force } : {}),
+  });
+  const base = await ensureImage(docker, baseImage, rootfsId, opts, ROOTFS_REF);
+  const node = await ensureImage(docker, nodeImage, base.hash, opts, base.ref);
+  const registry = await ensureImage(docker, registryImage, base.hash, opts, base.ref);
+  return { base, node, registry };
+}
+
+async function ensureImage(
+  docker: Docker,
+  def: ImageDefinition,
+  parentIdentity: string,
+  opts: EnsureImagesOptions,
+  parentRef = parentIdentity,
+): Promise<BuiltImage> {
+  const hash = definitionHash(def.contextDir, { parent: parentIdentity, name: def.name });
+  const ref = reference(def);
+  const current = await docker
+    .getImage(ref)
+    .inspect()
+    .catch(() => undefined);
+  if (!opts.force && current?.Config.Labels?.[IMAGE_LABEL.definitionHash] === hash) {
+    return { ref, hash, id: current.Id };
+  }
+  const why = current ? "its definition changed" : "not built yet";
+  await step(
+    opts.progress,
+    `image-${def.name}`,
+    `Building ${ref} (${opts.force ? "forced" : why})`,
+    () => buildImage(docker, { def, hash, parent: parentRef }, opts.progress),
+  );
+  const built = await docker.getImage(ref).inspect();
+  return { ref, hash, id: built.Id };
+}

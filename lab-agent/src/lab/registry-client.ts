@@ -1,0 +1,50 @@
+import { errorMessage } from "../common/errors.ts";
+import type { Endpoint } from "./lab-endpoints.ts";
+
+const MANIFEST_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
+
+/** The lab registry's v2 API, as the agent reads it. */
+export class RegistryClient {
+  constructor(private readonly endpoint: Endpoint) {}
+
+  private url(path: string): string {
+    return `http://${this.endpoint.host}:${this.endpoint.port}${path}`;
+  }
+
+  /** Whether /v2/ answers, with the reason when it does not. */
+  async ping(): Promise<{ ok: boolean; error?: string }> {
+    try {
+      const res = await fetch(this.url("/v2/"), { signal: AbortSignal.timeout(2_000) });
+      return res.ok ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
+    } catch (err) {
+      return { ok: false, error: errorMessage(err) };
+    }
+  }
+
+  async waitUntilReady(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = await this.ping();
+    while (!last.ok && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      last = await this.ping();
+    }
+    if (!last.ok) throw new Error(`the lab registry did not answer within ${timeoutMs / 1000} s (${last.error})`);
+  }
+
+  /** The digest a tag points at, or undefined when the registry does not have it. */
+  async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
+    const res = await fetch(this.url(`/v2/${repository}/manifests/${reference}`), {
+      method: "HEAD",
+      headers: { Accept: MANIFEST_TYPES },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`the lab registry answered HTTP ${res.status} for ${repository}:${reference}`);
+    return res.headers.get("docker-content-digest") ?? undefined;
+  }
+}

@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: fast pure-logic tests, and lab tests that drive a real Docker Engine.
+export default defineConfig({
+  test: {
+    // One lab at a time: the machine has 2 cores and the lab tests share the host engine.
+    fileParallelism: false,
+    reporters: ["default", "./lab-agent/test/support/summary-reporter.ts"],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["lab-agent/test/unit/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "lab",
+          include: ["lab-agent/test/lab/**/*.test.ts"],
+          globalSetup: ["lab-agent/test/support/global-setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
+      },
+    ],
+  },
+});
