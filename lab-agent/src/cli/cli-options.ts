@@ -91,5 +91,7 @@ export function parseCommand(argv: string[]): ParsedCommand {
 }
 
 export function usageError(message: string): DrydockError {
-  return new DrydockError(ErrorCode.usage, message, { hint: "Run `drydock --help` for the commands and options." });
+  return new DrydockError(ErrorCode.usage, message, {
+    hint: "Run `drydock --help` for the commands and options.",
+  });
 }

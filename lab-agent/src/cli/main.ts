@@ -5,10 +5,17 @@ import { DrydockError, ErrorCode, toDrydockError } from "../common/errors.ts";
 import { drydockHome, repoRoot } from "../common/paths.ts";
 import type { Progress } from "../common/progress.ts";
 import { ensureEngine } from "../engine/ensure-engine.ts";
-import { probeEngines, noEngineError } from "../engine/find-engine.ts";
 import type { HostEngine } from "../engine/find-engine.ts";
+import { noEngineError, probeEngines } from "../engine/find-engine.ts";
 import { ensureImages } from "../images/ensure-images.ts";
-import { type LabContext, labDown, labReset, labUp, requireLab, type UpOptions } from "../lab/lab-lifecycle.ts";
+import {
+  type LabContext,
+  labDown,
+  labReset,
+  labUp,
+  requireLab,
+  type UpOptions,
+} from "../lab/lab-lifecycle.ts";
 import { containerName, ENGINE_ROLES } from "../lab/lab-names.ts";
 import { labStatus } from "../lab/lab-status.ts";
 import { formSwarm } from "../lab/lab-swarm.ts";
@@ -40,7 +47,8 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     const error = toDrydockError(err);
     if (json) io.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
     else io.stderr.write(formatError(error));
-    if (error.code === ErrorCode.internal && process.env.DRYDOCK_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
+    if (error.code === ErrorCode.internal && process.env.DRYDOCK_DEBUG)
+      io.stderr.write(`${(err as Error).stack}\n`);
     return error.exitCode;
   }
 }
@@ -58,8 +66,13 @@ async function run(words: string[], flags: Flags, io: Io): Promise<void> {
     case "images": {
       noExtraWords(words, 1);
       const engine = await ensureEngine({ yes: flags.yes, progress });
-      const images = await ensureImages(engine.docker, { progress, offline: flags.offline, force: flags.force });
-      for (const image of Object.values(images)) io.stdout.write(`${image.ref}  ${image.hash.slice(0, 12)}\n`);
+      const images = await ensureImages(engine.docker, {
+        progress,
+        offline: flags.offline,
+        force: flags.force,
+      });
+      for (const image of Object.values(images))
+        io.stdout.write(`${image.ref}  ${image.hash.slice(0, 12)}\n`);
       return;
     }
     case "start": {
@@ -155,13 +168,19 @@ async function openShell(node: string | undefined, rest: string[], flags: Flags)
   const ctx = await labContext(flags, () => {}, false);
   const found = await requireLab(ctx);
   if (found.containers.get(node as (typeof ENGINE_ROLES)[number])?.State !== "running") {
-    throw new DrydockError(ErrorCode.nodeEngine, `${node} is not running.`, { hint: "Run `drydock lab up` first." });
+    throw new DrydockError(ErrorCode.nodeEngine, `${node} is not running.`, {
+      hint: "Run `drydock lab up` first.",
+    });
   }
   const args = ["exec", "-it", containerName(ctx.lab, node as (typeof ENGINE_ROLES)[number]), "bash", "-l"];
   await new Promise<void>((resolve, reject) => {
     const child = spawn("docker", args, { stdio: "inherit" });
     child.on("error", (err) =>
-      reject(new DrydockError(ErrorCode.noEngine, `Could not run the docker client: ${err.message}`, { hint: "Install the docker CLI." })),
+      reject(
+        new DrydockError(ErrorCode.noEngine, `Could not run the docker client: ${err.message}`, {
+          hint: "Install the docker CLI.",
+        }),
+      ),
     );
     child.on("close", () => resolve());
   });

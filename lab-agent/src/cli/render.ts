@@ -11,7 +11,9 @@ export function consoleProgress(verbose: boolean, out: NodeJS.WritableStream = p
         out.write(`▸ ${event.title}…\n`);
         break;
       case "done":
-        out.write(`✓ ${event.title} (${event.seconds.toFixed(1)} s)${event.note ? ` — ${event.note}` : ""}\n`);
+        out.write(
+          `✓ ${event.title} (${event.seconds.toFixed(1)} s)${event.note ? ` — ${event.note}` : ""}\n`,
+        );
         break;
       case "info":
         out.write(`  ${event.message}\n`);
@@ -48,7 +50,12 @@ export function formatStatus(status: LabStatus): string {
     ]);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  const table = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+  const table = rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
   const problems = status.nodes.filter((n) => n.error).map((n) => `  ${n.role}: ${n.error}`);
   return [
     header,

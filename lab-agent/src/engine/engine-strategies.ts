@@ -21,7 +21,8 @@ export const fromDockerHost: EngineStrategy = (env) => {
   const value = env.DOCKER_HOST?.trim();
   if (!value) return undefined;
   const description = `DOCKER_HOST=${value}`;
-  if (value.startsWith("unix://")) return { description, options: { socketPath: value.slice("unix://".length) } };
+  if (value.startsWith("unix://"))
+    return { description, options: { socketPath: value.slice("unix://".length) } };
   const url = new URL(value.replace(/^tcp:\/\//, "http://"));
   const tls = env.DOCKER_TLS_VERIFY === "1" || url.port === "2376";
   return {

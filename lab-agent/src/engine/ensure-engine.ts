@@ -41,7 +41,9 @@ export async function ensureEngine(opts: EnsureEngineOptions = {}): Promise<Host
     opts.yes === true ||
     env.CI === "true" ||
     ((opts.interactive ?? process.stdin.isTTY) &&
-      (await confirm("No Docker Engine answers. Install Debian's docker.io (if needed) and start dockerd now?")));
+      (await confirm(
+        "No Docker Engine answers. Install Debian's docker.io (if needed) and start dockerd now?",
+      )));
   if (!consent) {
     throw noEngineError(
       first.attempts,
@@ -91,10 +93,14 @@ async function installDockerIo(progress: Progress): Promise<void> {
   for (const args of [["update"], ["install", "-y", "--no-install-recommends", "docker.io", "iptables"]]) {
     const result = await runCommand("apt-get", args, { onLine, env: aptEnv });
     if (result.code !== 0) {
-      throw new DrydockError(ErrorCode.engineInstall, `\`apt-get ${args.join(" ")}\` failed (exit ${result.code}).`, {
-        details: tail.toString(),
-        hint: "Check that this host reaches its Debian package mirror (see /etc/apt/sources.list*), then try again.",
-      });
+      throw new DrydockError(
+        ErrorCode.engineInstall,
+        `\`apt-get ${args.join(" ")}\` failed (exit ${result.code}).`,
+        {
+          details: tail.toString(),
+          hint: "Check that this host reaches its Debian package mirror (see /etc/apt/sources.list*), then try again.",
+        },
+      );
     }
   }
 }
@@ -119,7 +125,12 @@ async function startDockerd(logPath: string, env: NodeJS.ProcessEnv): Promise<Ho
   tail.push(readFileSync(logPath, "utf8"));
   throw new DrydockError(
     ErrorCode.noEngine,
-    exited === null ? "dockerd started but did not answer within 60 s." : `dockerd exited with code ${exited}.`,
-    { details: `Last lines of ${logPath}:\n${tail}`, hint: `Read ${logPath} for the reason, fix it, and try again.` },
+    exited === null
+      ? "dockerd started but did not answer within 60 s."
+      : `dockerd exited with code ${exited}.`,
+    {
+      details: `Last lines of ${logPath}:\n${tail}`,
+      hint: `Read ${logPath} for the reason, fix it, and try again.`,
+    },
   );
 }

@@ -31,7 +31,7 @@ export function mirrorFromSources(text: string): string | undefined {
     const suites = /^Suites:\s*(.+)$/im.exec(stanza)?.[1] ?? "";
     const types = /^Types:\s*(.+)$/im.exec(stanza)?.[1] ?? "deb";
     const enabled = !/^Enabled:\s*no/im.test(stanza);
-    if (uris && enabled && /\bdeb\b/.test(types) && isMainArchive(uris, suites)) return uris;
+    if (uris && enabled && types.split(/\s+/).includes("deb") && isMainArchive(uris, suites)) return uris;
   }
   for (const line of text.split("\n")) {
     const m = /^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/.exec(line);
@@ -41,5 +41,10 @@ export function mirrorFromSources(text: string): string | undefined {
 }
 
 function isMainArchive(uri: string, suites: string): boolean {
-  return /^https?:\/\//.test(uri) && !/security/.test(uri) && !/-security\b/.test(suites) && /\/debian\/?$/.test(uri);
+  return (
+    /^https?:\/\//.test(uri) &&
+    !/security/.test(uri) &&
+    !/-security\b/.test(suites) &&
+    /\/debian\/?$/.test(uri)
+  );
 }

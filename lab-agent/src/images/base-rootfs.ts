@@ -36,7 +36,9 @@ export async function ensureRootfs(docker: Docker, opts: RootfsOptions): Promise
   if (!opts.offline) {
     const pulled = await tryPull(docker, `debian:${DEBOOTSTRAP.suite}-slim`, opts.progress);
     if (pulled) {
-      await docker.getImage(`debian:${DEBOOTSTRAP.suite}-slim`).tag({ repo: ROOTFS_REPOSITORY, tag: ROOTFS_TAG });
+      await docker
+        .getImage(`debian:${DEBOOTSTRAP.suite}-slim`)
+        .tag({ repo: ROOTFS_REPOSITORY, tag: ROOTFS_TAG });
       return (await docker.getImage(ROOTFS_REF).inspect()).Id;
     }
   }
@@ -55,7 +57,10 @@ async function tryPull(docker: Docker, ref: string, progress: Progress): Promise
     progress({ kind: "info", message: `Pulled ${ref} as the base root filesystem.` });
     return true;
   } catch (err) {
-    progress({ kind: "info", message: `No registry answered for ${ref} (${errorMessage(err)}); building it offline.` });
+    progress({
+      kind: "info",
+      message: `No registry answered for ${ref} (${errorMessage(err)}); building it offline.`,
+    });
     return false;
   }
 }
@@ -63,14 +68,22 @@ async function tryPull(docker: Docker, ref: string, progress: Progress): Promise
 async function bootstrapAndImport(docker: Docker, opts: RootfsOptions): Promise<void> {
   const mirror = hostDebianMirror();
   if (!mirror) {
-    throw new DrydockError(ErrorCode.imageBuild, "Cannot build the Debian base image offline: no Debian mirror found.", {
-      hint: "Drydock reads the mirror from this host's apt sources (/etc/apt/sources.list or /etc/apt/sources.list.d/*.sources). Without one, the host needs a registry that serves debian:trixie-slim.",
-    });
+    throw new DrydockError(
+      ErrorCode.imageBuild,
+      "Cannot build the Debian base image offline: no Debian mirror found.",
+      {
+        hint: "Drydock reads the mirror from this host's apt sources (/etc/apt/sources.list or /etc/apt/sources.list.d/*.sources). Without one, the host needs a registry that serves debian:trixie-slim.",
+      },
+    );
   }
   if (process.getuid?.() !== 0) {
-    throw new DrydockError(ErrorCode.imageBuild, "Building the Debian base image offline needs root (debootstrap).", {
-      hint: "Run `sudo npx drydock images` once; later runs reuse the image.",
-    });
+    throw new DrydockError(
+      ErrorCode.imageBuild,
+      "Building the Debian base image offline needs root (debootstrap).",
+      {
+        hint: "Run `sudo npx drydock images` once; later runs reuse the image.",
+      },
+    );
   }
   const tail = new LogTail();
   const onLine = (line: string) => {
@@ -101,7 +114,9 @@ async function bootstrapAndImport(docker: Docker, opts: RootfsOptions): Promise<
 
 /** `tar -C rootfs -c . | docker import -`, with the engine API on the receiving side. */
 async function importRootfs(docker: Docker, rootfs: string): Promise<void> {
-  const tar = spawn("tar", ["-C", rootfs, "--numeric-owner", "-c", "."], { stdio: ["ignore", "pipe", "pipe"] });
+  const tar = spawn("tar", ["-C", rootfs, "--numeric-owner", "-c", "."], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   tar.stderr.on("data", (d: Buffer) => {
     stderr += d.toString();
@@ -113,9 +128,13 @@ async function importRootfs(docker: Docker, rootfs: string): Promise<void> {
   );
   const code = await tarDone;
   if (code !== 0) {
-    throw new DrydockError(ErrorCode.imageBuild, `Packing the bootstrapped rootfs failed (tar exit ${code}).`, {
-      details: stderr,
-    });
+    throw new DrydockError(
+      ErrorCode.imageBuild,
+      `Packing the bootstrapped rootfs failed (tar exit ${code}).`,
+      {
+        details: stderr,
+      },
+    );
   }
 }
 

@@ -34,7 +34,10 @@ export async function buildImage(docker: Docker, req: BuildRequest, progress: Pr
         currentStep = line;
         // Drydock's own metadata labels are steps too; they are noise to a person.
         if (/^Step \d+\/\d+ : LABEL (io\.drydock|org\.opencontainers)/.test(line)) continue;
-        progress({ kind: "info", message: `[${def.name}] ${line.length > 110 ? `${line.slice(0, 107)}...` : line}` });
+        progress({
+          kind: "info",
+          message: `[${def.name}] ${line.length > 110 ? `${line.slice(0, 107)}...` : line}`,
+        });
       } else {
         progress({ kind: "log", id: stepId, line });
       }

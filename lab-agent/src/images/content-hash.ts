@@ -22,7 +22,9 @@ export function definitionHash(contextDir: string, inputs: Record<string, string
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listFiles(path));
     else if (entry.isFile()) out.push(path);

@@ -14,6 +14,7 @@ import {
   reference,
   registryImage,
 } from "./image-definitions.ts";
+import { ensureSeededRegistry, type SeededRegistryImage } from "./seeded-registry.ts";
 
 export interface BuiltImage {
   ref: string;
@@ -25,6 +26,7 @@ export interface LabImages {
   base: BuiltImage;
   node: BuiltImage;
   registry: BuiltImage;
+  seededRegistry: SeededRegistryImage;
 }
 
 export interface EnsureImagesOptions {
@@ -50,7 +52,8 @@ export async function ensureImages(docker: Docker, opts: EnsureImagesOptions): P
   const base = await ensureImage(docker, baseImage, rootfsId, opts, ROOTFS_REF);
   const node = await ensureImage(docker, nodeImage, base.hash, opts, base.ref);
   const registry = await ensureImage(docker, registryImage, base.hash, opts, base.ref);
-  return { base, node, registry };
+  const seededRegistry = await ensureSeededRegistry(docker, registry.ref, registry.hash, opts.progress);
+  return { base, node, registry, seededRegistry };
 }
 
 async function ensureImage(
@@ -70,11 +73,8 @@ async function ensureImage(
     return { ref, hash, id: current.Id };
   }
   const why = current ? "its definition changed" : "not built yet";
-  await step(
-    opts.progress,
-    `image-${def.name}`,
-    `Building ${ref} (${opts.force ? "forced" : why})`,
-    () => buildImage(docker, { def, hash, parent: parentRef }, opts.progress),
+  await step(opts.progress, `image-${def.name}`, `Building ${ref} (${opts.force ? "forced" : why})`, () =>
+    buildImage(docker, { def, hash, parent: parentRef }, opts.progress),
   );
   const built = await docker.getImage(ref).inspect();
   return { ref, hash, id: built.Id };

@@ -43,7 +43,8 @@ export const nodeImage: ImageDefinition = {
   contextDir: join(dockerDefinitionsDir, "node"),
   parentArg: "BASE_IMAGE",
   title: "Drydock lab node",
-  description: "A Docker 26 engine (Compose v2, buildx, containerd snapshotter) for docker-in-docker lab nodes.",
+  description:
+    "A Docker 26 engine (Compose v2, buildx, containerd snapshotter) for docker-in-docker lab nodes.",
 };
 
 export const registryImage: ImageDefinition = {
@@ -53,7 +54,8 @@ export const registryImage: ImageDefinition = {
   contextDir: join(dockerDefinitionsDir, "registry"),
   parentArg: "BASE_IMAGE",
   title: "Drydock lab registry",
-  description: "The distribution registry (Debian's docker-registry) serving a lab's images and Docker Hub mirror.",
+  description:
+    "The distribution registry (Debian's docker-registry) serving a lab's images and Docker Hub mirror.",
 };
 
 export function reference(def: ImageDefinition): string {
@@ -72,4 +74,6 @@ export interface SeedImage {
   source: ImageDefinition;
 }
 
-export const seedImages: SeedImage[] = [{ repository: "library/debian", tag: "trixie-slim", source: baseImage }];
+export const seedImages: SeedImage[] = [
+  { repository: "library/debian", tag: "trixie-slim", source: baseImage },
+];

@@ -31,10 +31,14 @@ export async function ensureLabCerts(docker: Docker, lab: LabId, nodeImage: stri
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     if (StatusCode !== 0) {
-      throw new DrydockError(ErrorCode.nodeEngine, `Making the lab's TLS certificates failed (exit ${StatusCode}).`, {
-        details: await containerLogTail(docker, container.id),
-        hint: `Remove the lab (\`drydock lab down --lab ${lab}\`) and bring it up again.`,
-      });
+      throw new DrydockError(
+        ErrorCode.nodeEngine,
+        `Making the lab's TLS certificates failed (exit ${StatusCode}).`,
+        {
+          details: await containerLogTail(docker, container.id),
+          hint: `Remove the lab (\`drydock lab down --lab ${lab}\`) and bring it up again.`,
+        },
+      );
     }
     return await readClientCerts(docker, container.id);
   } finally {

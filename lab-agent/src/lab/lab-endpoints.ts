@@ -24,9 +24,13 @@ export function endpointOf(
   }
   const binding = info.NetworkSettings.Ports?.[containerPort]?.[0];
   if (!binding?.HostPort) {
-    throw new DrydockError(ErrorCode.nodeEngine, `${info.Name.replace(/^\//, "")} publishes no port for ${containerPort}.`, {
-      hint: "Is it running? `drydock lab up` starts or repairs it.",
-    });
+    throw new DrydockError(
+      ErrorCode.nodeEngine,
+      `${info.Name.replace(/^\//, "")} publishes no port for ${containerPort}.`,
+      {
+        hint: "Is it running? `drydock lab up` starts or repairs it.",
+      },
+    );
   }
   return { host: "127.0.0.1", port: Number(binding.HostPort) };
 }

@@ -6,15 +6,15 @@ import { ensureImages, type LabImages } from "../images/ensure-images.ts";
 import { type ClientCerts, ensureLabCerts } from "./lab-certs.ts";
 import { endpointOf } from "./lab-endpoints.ts";
 import {
+  containerName,
   ENGINE_ROLES,
   type EngineRole,
   engineVolumePurpose,
   LABEL,
   type LabId,
   labLabels,
-  type Role,
-  containerName,
   networkName,
+  type Role,
   volumeName,
 } from "./lab-names.ts";
 import { findLabResources, isEmpty, listLabs } from "./lab-resources.ts";
@@ -68,7 +68,10 @@ export async function labUp(ctx: LabContext, opts: UpOptions = {}): Promise<LabS
 
   const found = await findLabResources(docker, lab);
   if (!isEmpty(found)) {
-    progress({ kind: "info", message: `Found lab "${lab}" (${found.containers.size} of 5 containers); reusing it.` });
+    progress({
+      kind: "info",
+      message: `Found lab "${lab}" (${found.containers.size} of 5 containers); reusing it.`,
+    });
   }
   await ensureNetwork(docker, lab, found.networks.length > 0);
   const certs = await step(progress, "certs", "Preparing the lab's TLS certificates", () =>
@@ -88,8 +91,9 @@ export async function labUp(ctx: LabContext, opts: UpOptions = {}): Promise<LabS
   writeSettings(home, settings);
 
   const registryInfo = await step(progress, "registry", "Starting the lab registry", async () => {
-    const info = await ensureContainer(ctx, "registry", found.containers.get("registry"), images.registry.hash, () =>
-      registrySpec({ lab, image: images.registry.ref, imageHash: images.registry.hash, hostPort: settings.registryPort }),
+    const seeded = images.seededRegistry;
+    const info = await ensureContainer(ctx, "registry", found.containers.get("registry"), seeded.hash, () =>
+      registrySpec({ lab, image: seeded.ref, imageHash: seeded.hash, hostPort: settings.registryPort }),
     );
     await new RegistryClient(endpointOf(info, lab, REGISTRY_PORT)).waitUntilReady();
     return info;
@@ -98,7 +102,15 @@ export async function labUp(ctx: LabContext, opts: UpOptions = {}): Promise<LabS
   await step(progress, "nodes", "Starting laptop, manager-1, worker-1, worker-2", () =>
     Promise.all(
       ENGINE_ROLES.map((role) =>
-        ensureEngineNode(ctx, role, found.containers.get(role), images, settings, certs, opts.engineTimeoutSeconds),
+        ensureEngineNode(
+          ctx,
+          role,
+          found.containers.get(role),
+          images,
+          settings,
+          certs,
+          opts.engineTimeoutSeconds,
+        ),
       ),
     ),
   );
@@ -109,7 +121,9 @@ export async function labUp(ctx: LabContext, opts: UpOptions = {}): Promise<LabS
     docker,
     new RegistryClient(endpointOf(registryInfo, lab, REGISTRY_PORT)),
     `127.0.0.1:${published}`,
-    settings.seeded,
+    // A new registry volume starts as a copy of the seeded image; a record that disagrees
+    // with what the registry serves is simply pushed again.
+    { ...settings.seeded, ...images.seededRegistry.seeded },
     progress,
   );
   writeSettings(home, settings);
@@ -132,19 +146,27 @@ export async function labReset(ctx: LabContext, opts: UpOptions = {}): Promise<L
 }
 
 /** Removes every container, network and volume labelled with this lab, and nothing else. */
-export async function labDown(ctx: LabContext): Promise<{ removed: { containers: number; networks: number; volumes: number }; workspace?: string }> {
+export async function labDown(
+  ctx: LabContext,
+): Promise<{ removed: { containers: number; networks: number; volumes: number }; workspace?: string }> {
   const { docker, lab, home } = ctx;
   const found = await requireLab(ctx);
   const settings = readSettings(home, lab);
   return step(ctx.progress, "down", `Removing lab "${lab}"`, async () => {
-    await Promise.all(found.allContainers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
+    await Promise.all(
+      found.allContainers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })),
+    );
     // Volumes are listed again: removing containers can reveal ones created meanwhile.
     const after = await findLabResources(docker, lab);
     await Promise.all(after.networks.map((n) => docker.getNetwork(n.Id).remove()));
     await Promise.all(after.volumes.map((v) => removeVolume(docker, v.Name)));
     removeSettings(home, lab);
     return {
-      removed: { containers: found.allContainers.length, networks: after.networks.length, volumes: after.volumes.length },
+      removed: {
+        containers: found.allContainers.length,
+        networks: after.networks.length,
+        volumes: after.volumes.length,
+      },
       ...(settings ? { workspace: settings.workspace } : {}),
     };
   });
@@ -164,7 +186,12 @@ export async function requireLab(ctx: LabContext) {
   return found;
 }
 
-function mergeSettings(existing: LabSettings | undefined, lab: LabId, home: string, opts: UpOptions): LabSettings {
+function mergeSettings(
+  existing: LabSettings | undefined,
+  lab: LabId,
+  home: string,
+  opts: UpOptions,
+): LabSettings {
   return {
     lab,
     workspace: resolveWorkspace(opts.workspace ?? existing?.workspace ?? defaultWorkspace(home, lab)),
@@ -188,10 +215,14 @@ async function ensureNetwork(docker: Docker, lab: LabId, exists: boolean): Promi
     });
   } catch (err) {
     if (statusCodeOf(err) === 409) throw nameTaken(`network ${networkName(lab)}`, lab);
-    throw new DrydockError(ErrorCode.conflict, `Creating the lab network ${networkName(lab)} failed: ${errorMessage(err)}`, {
-      hint: "If Docker has run out of address pools, remove networks you no longer need (`docker network prune`).",
-      cause: err,
-    });
+    throw new DrydockError(
+      ErrorCode.conflict,
+      `Creating the lab network ${networkName(lab)} failed: ${errorMessage(err)}`,
+      {
+        hint: "If Docker has run out of address pools, remove networks you no longer need (`docker network prune`).",
+        cause: err,
+      },
+    );
   }
 }
 
@@ -230,10 +261,14 @@ async function ensureContainer(
       const message = errorMessage(err);
       if (/port is already allocated|address already in use/i.test(message)) {
         if (!existing) await container.remove({ force: true }).catch(() => {});
-        throw new DrydockError(ErrorCode.conflict, `${role} cannot start: a host port it needs is already taken.`, {
-          details: message,
-          hint: "Free that port, or choose another with --registry-port (0 lets Docker pick a free one).",
-        });
+        throw new DrydockError(
+          ErrorCode.conflict,
+          `${role} cannot start: a host port it needs is already taken.`,
+          {
+            details: message,
+            hint: "Free that port, or choose another with --registry-port (0 lets Docker pick a free one).",
+          },
+        );
       }
       throw err;
     }
@@ -295,7 +330,11 @@ async function removeVolume(docker: Docker, name: string): Promise<void> {
 }
 
 function nameTaken(what: string, lab: LabId): DrydockError {
-  return new DrydockError(ErrorCode.conflict, `The ${what} is already taken by something that is not part of lab "${lab}".`, {
-    hint: `Remove or rename it (\`docker rm\` / \`docker network rm\`), or use another lab id with --lab.`,
-  });
+  return new DrydockError(
+    ErrorCode.conflict,
+    `The ${what} is already taken by something that is not part of lab "${lab}".`,
+    {
+      hint: `Remove or rename it (\`docker rm\` / \`docker network rm\`), or use another lab id with --lab.`,
+    },
+  );
 }

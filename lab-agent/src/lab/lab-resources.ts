@@ -27,7 +27,9 @@ export async function findLabResources(docker: Docker, lab: LabId): Promise<LabR
 }
 
 export function isEmpty(resources: LabResources): boolean {
-  return resources.allContainers.length === 0 && resources.networks.length === 0 && resources.volumes.length === 0;
+  return (
+    resources.allContainers.length === 0 && resources.networks.length === 0 && resources.volumes.length === 0
+  );
 }
 
 /** Ids of every lab on this engine, from the labels of its resources. */

@@ -25,7 +25,10 @@ export const LabSettings = z.object({
   lab: LabId,
   workspace: z.string().min(1),
   /** Memory cap per engine node, in bytes. */
-  memoryBytes: z.number().int().min(256 * 1024 ** 2, "at least 256m per node"),
+  memoryBytes: z
+    .number()
+    .int()
+    .min(256 * 1024 ** 2, "at least 256m per node"),
   /** Process cap per engine node. */
   pidsLimit: z.number().int().min(256, "at least 256 processes per node"),
   /** Host port for the lab registry on 127.0.0.1; 0 lets the engine choose. */

@@ -58,7 +58,10 @@ export async function labStatus(docker: Docker, lab: LabId, home: string): Promi
   });
 }
 
-export async function certsFromAnyNode(docker: Docker, resources: LabResources): Promise<ClientCerts | undefined> {
+export async function certsFromAnyNode(
+  docker: Docker,
+  resources: LabResources,
+): Promise<ClientCerts | undefined> {
   for (const role of ENGINE_ROLES) {
     const c = resources.containers.get(role);
     if (!c) continue;
@@ -88,7 +91,11 @@ async function nodeStatus(
   };
   const summary = resources.containers.get(role);
   if (!summary) return base;
-  const status: NodeStatus = { ...base, container: summary.Names[0]?.replace(/^\//, "") ?? summary.Id, state: summary.State };
+  const status: NodeStatus = {
+    ...base,
+    container: summary.Names[0]?.replace(/^\//, "") ?? summary.Id,
+    state: summary.State,
+  };
   if (summary.State !== "running") return { ...status, error: `container is ${summary.State}` };
   try {
     const info = await docker.getContainer(summary.Id).inspect();
@@ -119,11 +126,14 @@ async function nodeStatus(
   }
 }
 
-function swarmPart(info: { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string } }) {
+function swarmPart(info: {
+  Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string };
+}) {
   const state = info.Swarm?.LocalNodeState || "inactive";
   return {
     state,
-    role: state === "active" ? (info.Swarm?.ControlAvailable ? ("manager" as const) : ("worker" as const)) : null,
+    role:
+      state === "active" ? (info.Swarm?.ControlAvailable ? ("manager" as const) : ("worker" as const)) : null,
     nodeId: info.Swarm?.NodeID || null,
   };
 }

@@ -41,7 +41,7 @@ export async function formSwarm(ctx: LabContext): Promise<SwarmNodeSummary[]> {
         hint: `Reset the engines with \`drydock lab reset --lab ${ctx.lab}\` and form the swarm again.`,
       });
     }
-    const swarm = (await manager.client.swarmInspect()) as { ID: string; JoinTokens: { Worker: string } };
+    const swarm = (await manager.client.swarmInspect()) as { JoinTokens: { Worker: string } };
     await Promise.all(workers.map((w) => joinWorker(w, manager, swarm)));
     await waitForReadyNodes(manager.client, SWARM_ROLES.length);
     await applyNodeLabels(manager.client);
@@ -74,10 +74,16 @@ async function swarmMembers(ctx: LabContext): Promise<SwarmMember[]> {
   );
 }
 
-async function joinWorker(worker: SwarmMember, manager: SwarmMember, swarm: { ID: string; JoinTokens: { Worker: string } }) {
+async function joinWorker(
+  worker: SwarmMember,
+  manager: SwarmMember,
+  swarm: { JoinTokens: { Worker: string } },
+) {
   const info = await worker.client.info();
   const state = info.Swarm?.LocalNodeState;
-  if (state === "active" && info.Swarm?.Cluster?.ID === swarm.ID) return;
+  // Workers do not see the cluster id; the manager knowing their node id is what says "member".
+  const members = await manager.client.listNodes();
+  if (state === "active" && members.some((n) => n.ID === info.Swarm?.NodeID)) return;
   if (state === "active" || state === "pending" || state === "error") {
     await worker.client.swarmLeave({ force: true });
   }
@@ -98,9 +104,13 @@ async function waitForReadyNodes(manager: Docker, count: number, timeoutMs = 30_
     if (ready >= count) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new DrydockError(ErrorCode.nodeEngine, `Only ${ready} of ${count} swarm nodes became Ready within ${timeoutMs / 1000} s.`, {
-    hint: "Look at `docker node ls` on manager-1 for the node that is down, then run `drydock lab swarm` again.",
-  });
+  throw new DrydockError(
+    ErrorCode.nodeEngine,
+    `Only ${ready} of ${count} swarm nodes became Ready within ${timeoutMs / 1000} s.`,
+    {
+      hint: "Look at `docker node ls` on manager-1 for the node that is down, then run `drydock lab swarm` again.",
+    },
+  );
 }
 
 async function applyNodeLabels(manager: Docker): Promise<void> {
@@ -110,7 +120,9 @@ async function applyNodeLabels(manager: Docker): Promise<void> {
     if (!wanted || !node.Spec || !node.Version) continue;
     const labels = { ...(node.Spec.Labels ?? {}) };
     if (Object.entries(wanted).every(([k, v]) => labels[k] === v)) continue;
-    await manager.getNode(node.ID as string).update({ version: node.Version.Index, ...node.Spec, Labels: { ...labels, ...wanted } });
+    await manager
+      .getNode(node.ID as string)
+      .update({ version: node.Version.Index, ...node.Spec, Labels: { ...labels, ...wanted } });
   }
 }
 

@@ -50,18 +50,26 @@ export async function waitForEngine(client: Docker, opts: WaitForEngineOptions):
         .inspect()
         .then((i) => i.State)
         .catch(() => undefined);
-      if (!state?.Running) {
+      // "Restarting" counts as down: the restart policy is looping on a failing engine.
+      if (!state?.Running || state.Restarting) {
         throw await engineDown(opts, `its container stopped (exit code ${state?.ExitCode ?? "unknown"})`);
       }
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw await engineDown(opts, `it did not answer within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s (${lastError})`);
+  throw await engineDown(
+    opts,
+    `it did not answer within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s (${lastError})`,
+  );
 }
 
 async function engineDown(opts: WaitForEngineOptions, why: string): Promise<DrydockError> {
-  return new DrydockError(ErrorCode.nodeEngine, `The Docker engine on ${opts.role} did not come up: ${why}.`, {
-    details: `Last lines of ${opts.role}'s log:\n${await containerLogTail(opts.hostDocker, opts.containerId)}`,
-    hint: "`drydock lab up` rebuilds a node whose engine does not answer; if it keeps failing, the log above says why.",
-  });
+  return new DrydockError(
+    ErrorCode.nodeEngine,
+    `The Docker engine on ${opts.role} did not come up: ${why}.`,
+    {
+      details: `Last lines of ${opts.role}'s log:\n${await containerLogTail(opts.hostDocker, opts.containerId)}`,
+      hint: "`drydock lab up` rebuilds a node whose engine does not answer; if it keeps failing, the log above says why.",
+    },
+  );
 }

@@ -1,5 +1,13 @@
 import type Docker from "dockerode";
-import { type EngineRole, engineVolumePurpose, LABEL, type LabId, labLabels, networkName, volumeName } from "./lab-names.ts";
+import {
+  type EngineRole,
+  engineVolumePurpose,
+  LABEL,
+  type LabId,
+  labLabels,
+  networkName,
+  volumeName,
+} from "./lab-names.ts";
 import type { PrivilegeMode } from "./lab-settings.ts";
 
 export const ENGINE_PORT = "2376/tcp";
@@ -20,13 +28,20 @@ export const EXPLICIT_CAPS_HOST_CONFIG: Docker.HostConfig = {
 };
 
 /** A named lab volume; created on first use with the lab's labels, so `down` finds it. */
-export function labVolumeMount(lab: LabId, purpose: string, target: string, readOnly = false): Docker.MountSettings {
+export function labVolumeMount(
+  lab: LabId,
+  purpose: string,
+  target: string,
+  readOnly = false,
+): Docker.MountSettings {
   return {
     Type: "volume",
     Source: volumeName(lab, purpose),
     Target: target,
     ReadOnly: readOnly,
-    VolumeOptions: { Labels: labLabels(lab, { [LABEL.purpose]: purpose }) } as Docker.MountSettings["VolumeOptions"],
+    VolumeOptions: {
+      Labels: labLabels(lab, { [LABEL.purpose]: purpose }),
+    } as Docker.MountSettings["VolumeOptions"],
   };
 }
 
@@ -91,9 +106,7 @@ export function registrySpec(input: RegistrySpecInput): Docker.ContainerCreateOp
     Labels: labLabels(lab, { [LABEL.role]: "registry", [LABEL.imageHash]: input.imageHash }),
     ExposedPorts: { [REGISTRY_PORT]: {} },
     HostConfig: {
-      Mounts: [
-        labVolumeMount(lab, "registry-data", "/var/lib/registry"),
-      ],
+      Mounts: [labVolumeMount(lab, "registry-data", "/var/lib/registry")],
       Memory: 256 * 1024 ** 2,
       PidsLimit: 512,
       CapDrop: ["ALL"],

@@ -33,7 +33,8 @@ export class RegistryClient {
       await new Promise((r) => setTimeout(r, 100));
       last = await this.ping();
     }
-    if (!last.ok) throw new Error(`the lab registry did not answer within ${timeoutMs / 1000} s (${last.error})`);
+    if (!last.ok)
+      throw new Error(`the lab registry did not answer within ${timeoutMs / 1000} s (${last.error})`);
   }
 
   /** The digest a tag points at, or undefined when the registry does not have it. */
@@ -44,7 +45,8 @@ export class RegistryClient {
       signal: AbortSignal.timeout(5_000),
     });
     if (res.status === 404) return undefined;
-    if (!res.ok) throw new Error(`the lab registry answered HTTP ${res.status} for ${repository}:${reference}`);
+    if (!res.ok)
+      throw new Error(`the lab registry answered HTTP ${res.status} for ${repository}:${reference}`);
     return res.headers.get("docker-content-digest") ?? undefined;
   }
 }

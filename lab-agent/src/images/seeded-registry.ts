@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto";
+import type Docker from "dockerode";
+import { extract, pack } from "tar-stream";
+import { z } from "zod";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
+import { type Progress, step } from "../common/progress.ts";
+import { IMAGE_LABEL, reference, type SeedImage, seedImages } from "./image-definitions.ts";
+import { pushImageAs } from "./push-image.ts";
+
+export const SEEDED_REGISTRY_REF = "drydock/lab-registry-seeded:latest";
+const SEEDED_LABEL = "io.drydock.seeded";
+
+export const SeededRecord = z.record(z.string(), z.object({ sourceId: z.string(), digest: z.string() }));
+export type SeededRecord = z.infer<typeof SeededRecord>;
+
+export interface SeededRegistryImage {
+  ref: string;
+  hash: string;
+  /** What its /var/lib/registry holds: `repository:tag` -> source image and digest. */
+  seeded: SeededRecord;
+}
+
+/**
+ * The registry image with Drydock's library images already pushed into its
+ * /var/lib/registry. A lab's registry volume starts as a copy of it, so a new lab
+ * costs a file copy instead of a push of every library image.
+ */
+export async function ensureSeededRegistry(
+  docker: Docker,
+  registryRef: string,
+  registryHash: string,
+  progress: Progress,
+  seeds: SeedImage[] = seedImages,
+): Promise<SeededRegistryImage> {
+  const sources = await Promise.all(
+    seeds.map(async (s) => ({
+      seed: s,
+      sourceId: (await docker.getImage(reference(s.source)).inspect()).Id,
+    })),
+  );
+  const hash = createHash("sha256")
+    .update(registryHash)
+    .update(
+      sources
+        .map((s) => `${s.seed.repository}:${s.seed.tag}=${s.sourceId}`)
+        .sort()
+        .join("\n"),
+    )
+    .digest("hex");
+  const current = await docker
+    .getImage(SEEDED_REGISTRY_REF)
+    .inspect()
+    .catch(() => undefined);
+  const labels = current?.Config.Labels ?? {};
+  if (labels[IMAGE_LABEL.definitionHash] === hash) {
+    const parsed = SeededRecord.safeParse(JSON.parse(labels[SEEDED_LABEL] ?? "{}"));
+    if (parsed.success) return { ref: SEEDED_REGISTRY_REF, hash, seeded: parsed.data };
+  }
+  const seeded = await step(
+    progress,
+    "image-seeded-registry",
+    `Seeding ${seeds.length} library image(s) into ${SEEDED_REGISTRY_REF}`,
+    () => buildSeeded(docker, registryRef, hash, sources, progress),
+  );
+  return { ref: SEEDED_REGISTRY_REF, hash, seeded };
+}
+
+async function buildSeeded(
+  docker: Docker,
+  registryRef: string,
+  hash: string,
+  sources: Array<{ seed: SeedImage; sourceId: string }>,
+  progress: Progress,
+): Promise<SeededRecord> {
+  const container = await docker.createContainer({
+    Image: registryRef,
+    Labels: { "io.drydock.managed": "true", "io.drydock.purpose": "seed-build" },
+    ExposedPorts: { "5000/tcp": {} },
+    HostConfig: { PortBindings: { "5000/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] } },
+  });
+  try {
+    await container.start();
+    const port = (await container.inspect()).NetworkSettings.Ports?.["5000/tcp"]?.[0]?.HostPort;
+    await waitForRegistry(`http://127.0.0.1:${port}/v2/`);
+    const seeded: SeededRecord = {};
+    for (const { seed, sourceId } of sources) {
+      const digest = await pushImageAs(docker, reference(seed.source), {
+        registryHost: `127.0.0.1:${port}`,
+        repository: seed.repository,
+        tag: seed.tag,
+      });
+      seeded[`${seed.repository}:${seed.tag}`] = { sourceId, digest };
+      progress({
+        kind: "info",
+        message: `${seed.repository.replace(/^library\//, "")}:${seed.tag} -> ${digest}`,
+      });
+    }
+    await container.stop({ t: 5 });
+    const archive = await container.getArchive({ path: "/var/lib/registry" });
+    const stream = await docker.buildImage(contextWith(archive, registryRef), {
+      t: SEEDED_REGISTRY_REF,
+      labels: {
+        "org.opencontainers.image.title": "Drydock lab registry, seeded",
+        "org.opencontainers.image.vendor": "Drydock",
+        [IMAGE_LABEL.definitionHash]: hash,
+        [IMAGE_LABEL.image]: "seeded-registry",
+        [SEEDED_LABEL]: JSON.stringify(seeded),
+      },
+      rm: true,
+      forcerm: true,
+    });
+    const failure = await new Promise<string | undefined>((resolve, reject) => {
+      let error: string | undefined;
+      docker.modem.followProgress(
+        stream,
+        (err) => (err ? reject(err) : resolve(error)),
+        (msg: { error?: string }) => {
+          if (msg.error) error = msg.error;
+        },
+      );
+    });
+    if (failure) {
+      throw new DrydockError(ErrorCode.imageBuild, "Building the seeded registry image failed.", {
+        details: failure,
+        hint: "Run `drydock images --force` to rebuild every lab image.",
+      });
+    }
+    return seeded;
+  } finally {
+    await container.remove({ force: true }).catch(() => {});
+  }
+}
+
+/** A build context: a two-line Dockerfile plus the registry's storage under data/. */
+function contextWith(archive: NodeJS.ReadableStream, registryRef: string): NodeJS.ReadableStream {
+  const out = pack();
+  out.entry(
+    { name: "Dockerfile" },
+    `FROM ${registryRef}\nCOPY --chown=docker-registry:docker-registry data/registry/ /var/lib/registry/\n`,
+  );
+  const ex = extract();
+  ex.on("entry", (header, body, next) => {
+    const entry = out.entry({ ...header, name: `data/${header.name}` }, next);
+    body.pipe(entry);
+  });
+  ex.on("finish", () => out.finalize());
+  ex.on("error", (err) => out.destroy(err));
+  archive.pipe(ex);
+  return out as unknown as NodeJS.ReadableStream;
+}
+
+async function waitForRegistry(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new DrydockError(
+    ErrorCode.imageBuild,
+    "A temporary registry for seeding did not answer within 20 s.",
+  );
+}
