@@ -103,6 +103,17 @@ describe.sequential(`one lab (${lab}) from up to down`, () => {
     expect(status.nodes.find((n) => n.role === "manager-1")?.swarm?.role).toBe("manager");
     expect(status.nodes.find((n) => n.role === "worker-2")?.swarm?.role).toBe("worker");
     expect(status.nodes.find((n) => n.role === "laptop")?.swarm?.state).toBe("inactive");
+    // The learner's `swarm` context on laptop reaches manager-1 over the lab's TLS.
+    const viaContext = await execIn(docker, lab, "laptop", [
+      "docker",
+      "--context",
+      "swarm",
+      "node",
+      "ls",
+      "--format",
+      "{{.Hostname}}",
+    ]);
+    expect(viaContext.output.trim().split("\n").sort()).toEqual(["manager-1", "worker-1", "worker-2"]);
   });
 
   it("a 3-replica service deployed by digest from the lab registry converges across the nodes", async () => {
