@@ -22,6 +22,16 @@ export default defineConfig({
           hookTimeout: 900_000,
         },
       },
+      {
+        // The capstone's starter app, against a real PostgreSQL and Redis started by globalSetup.
+        test: {
+          name: "app",
+          include: ["exercises/reg-case-platform/test/**/*.test.ts"],
+          globalSetup: ["exercises/reg-case-platform/test/support/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });
