@@ -27,6 +27,7 @@ describe("lab images", () => {
     const dir = mkdtempSync(join(tmpdir(), "drydock-broken-"));
     writeFileSync(
       join(dir, "Dockerfile"),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile variable, not a JS template.
       "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo preparing the broken step\nRUN echo about to fail && exit 3\n",
     );
     const def: ImageDefinition = {
