@@ -32,6 +32,25 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // The course site: a real `astro build`, its pages, links, frontmatter and JS weight.
+        test: {
+          name: "site",
+          include: ["site/test/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        // The course site in Debian's chromium against a real agent and lab.
+        test: {
+          name: "site-e2e",
+          include: ["site/test/e2e/**/*.test.ts"],
+          globalSetup: ["lab-agent/test/support/global-setup.ts", "site/test/support/chromium-setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

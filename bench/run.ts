@@ -4,6 +4,9 @@
  */
 const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   lab: () => import("./lab.ts"),
+  images: () => import("./images.ts"),
+  site: () => import("./site.ts"),
+  terminal: () => import("./terminal.ts"),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,4 +1,47 @@
-import { defineConfig } from "astro/config";
+import mdx from "@astrojs/mdx";
+import starlight from "@astrojs/starlight";
+import { defineConfig, passthroughImageService } from "astro/config";
 
-// The course pages arrive with the course-site work; this keeps the workspace building.
-export default defineConfig({ telemetry: false });
+// The course is static HTML: served by the lab agent (same origin as its API and terminals)
+// or hosted anywhere as plain docs. No image optimisation, so sharp is never needed.
+export default defineConfig({
+  telemetry: false,
+  image: { service: passthroughImageService() },
+  integrations: [
+    starlight({
+      title: "Drydock",
+      description:
+        "A hands-on container lab: from a laptop engine to a three-node Docker Swarm, on your own machine.",
+      favicon: "/favicon.svg",
+      customCss: ["./src/styles/drydock.css"],
+      lastUpdated: false,
+      pagination: true,
+      components: {
+        // Adds the lab dock (terminals + lab status) to pages whose frontmatter says `lab: true`.
+        PageFrame: "./src/components/overrides/PageFrame.astro",
+      },
+      sidebar: [
+        {
+          label: "Start here",
+          items: [
+            { label: "Welcome", link: "/" },
+            { label: "The mental model", slug: "mental-model" },
+            { label: "Your lab", slug: "lab" },
+          ],
+        },
+        { label: "The 20 hours", autogenerate: { directory: "hours" } },
+        {
+          label: "Drills & reviews",
+          items: [
+            { label: "Failure drills", autogenerate: { directory: "drills" } },
+            { label: "Release checklist", slug: "reviews/release-checklist" },
+            { label: "ADR template", slug: "reviews/adr-template" },
+            { label: "Maturity rubric", slug: "reviews/maturity-rubric" },
+            { label: "Failure modes", slug: "reviews/failure-modes" },
+          ],
+        },
+      ],
+    }),
+    mdx(),
+  ],
+});

@@ -7,7 +7,9 @@ import { ByteSize } from "../lab/lab-settings.ts";
 export const USAGE = `drydock — a hands-on container lab, from a laptop engine to a 3-node Swarm
 
 Usage:
-  drydock start [--lab ID] [--yes] [--offline]    engine, images and lab in one go
+  drydock start [--lab ID] [--port N] [--host ADDR] [--no-open] [--grace SECONDS]
+                                                  engine, images and lab, then the course site,
+                                                  its API and browser terminals (Ctrl-C stops)
   drydock engine [--yes]                          find a Docker Engine, or install and start one
   drydock images [--force] [--offline]            build the lab images (skipped when up to date)
   drydock lab up     [--lab ID] [--workspace DIR] [--memory SIZE] [--pids N] [--registry-port N]
@@ -23,6 +25,11 @@ Options:
   --memory SIZE       memory cap per engine node, e.g. 2g (default 2g)
   --pids N            process cap per engine node (default 4096)
   --registry-port N   publish the lab registry on 127.0.0.1:N (default: a free port)
+  --port N            the agent's port (default 4600; 0 picks a free one)
+  --host ADDR         the address the agent listens on (default 127.0.0.1; others are reachable
+                      from the network and print a warning)
+  --no-open           do not open a browser
+  --grace SECONDS     how long a terminal with no page attached keeps running (default 300)
   --yes, -y           install and start Docker without asking when none answers
   --offline           never try a public registry; build everything from Debian packages
   --json              machine-readable output
@@ -45,6 +52,14 @@ const Flags = z
     help: z.boolean().default(false),
     version: z.boolean().default(false),
     "no-open": z.boolean().default(false),
+    host: z.string().min(1).max(255).default("127.0.0.1"),
+    port: z.coerce.number().int().min(0).max(65535).default(4600),
+    grace: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .default(300),
   })
   .strict();
 export type Flags = z.infer<typeof Flags>;
@@ -76,6 +91,9 @@ export function parseCommand(argv: string[]): ParsedCommand {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
         "no-open": { type: "boolean" },
+        host: { type: "string" },
+        port: { type: "string" },
+        grace: { type: "string" },
       },
     });
   } catch (err) {

@@ -19,6 +19,7 @@ import {
 import { containerName, ENGINE_ROLES } from "../lab/lab-names.ts";
 import { labStatus } from "../lab/lab-status.ts";
 import { formSwarm } from "../lab/lab-swarm.ts";
+import { startDrydock } from "../server/start-agent.ts";
 import { type Flags, parseCommand, USAGE, usageError } from "./cli-options.ts";
 import { consoleProgress, formatError, formatStatus, formatSwarm } from "./render.ts";
 
@@ -77,11 +78,20 @@ async function run(words: string[], flags: Flags, io: Io): Promise<void> {
     }
     case "start": {
       noExtraWords(words, 1);
-      const ctx = await labContext(flags, progress, true);
-      const status = await labUp(ctx, upOptions(flags));
-      io.stdout.write(formatStatus(status));
-      io.stdout.write(shellHint(flags.lab));
-      return;
+      return startDrydock(
+        {
+          lab: flags.lab,
+          host: flags.host,
+          port: flags.port,
+          open: !flags["no-open"],
+          yes: flags.yes,
+          verbose: flags.verbose,
+          graceSeconds: flags.grace,
+          up: upOptions(flags),
+          version: version(),
+        },
+        { stdout: io.stdout, stderr: io.stderr, progress, formatStatus },
+      );
     }
     case "lab":
       if (rest.length > 0) throw usageError(`Unexpected argument "${rest[0]}".`);

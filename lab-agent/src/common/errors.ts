@@ -12,6 +12,12 @@ export const ErrorCode = {
   conflict: "conflict",
   engineInstall: "engine-install",
   labState: "lab-state",
+  /** The agent's API: no or wrong access token. */
+  unauthorized: "unauthorized",
+  /** The agent's API: a foreign Host or Origin. */
+  forbidden: "forbidden",
+  /** The agent's API: a cap (terminals, message rate) is reached. */
+  tooMany: "too-many",
   internal: "internal",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -27,6 +33,9 @@ export const exitCodes: Record<ErrorCode, number> = {
   conflict: 8,
   "engine-install": 9,
   "lab-state": 10,
+  unauthorized: 11,
+  forbidden: 12,
+  "too-many": 13,
   internal: 1,
 };
 

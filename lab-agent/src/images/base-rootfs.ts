@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
@@ -106,9 +106,33 @@ async function bootstrapAndImport(docker: Docker, opts: RootfsOptions): Promise<
       { onLine },
     );
     if (result.code !== 0) throw bootstrapFailure("debootstrap", tail);
+    slimRootfs(rootfs);
     await importRootfs(docker, rootfs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What debootstrap leaves behind that a container image never needs: the downloaded
+ * .deb files, apt lists, docs and man pages (as debian:*-slim drops them). Removed
+ * before the import, since a later layer that deletes files cannot shrink the image.
+ */
+function slimRootfs(rootfs: string): void {
+  for (const dir of [
+    "var/cache/apt/archives",
+    "var/lib/apt/lists",
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/info",
+  ]) {
+    const path = join(rootfs, dir);
+    if (!existsSync(path)) continue;
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      // Keep the directories apt expects (archives/partial, lists/partial, lock files are recreated).
+      if (entry.isDirectory() && entry.name === "partial") continue;
+      rmSync(join(path, entry.name), { recursive: true, force: true });
+    }
   }
 }
 

@@ -8,6 +8,8 @@ export interface BuildRequest {
   def: ImageDefinition;
   hash: string;
   parent: string;
+  /** Build every step again instead of reusing cached layers (benchmarks measure cold builds). */
+  noCache?: boolean;
 }
 
 interface BuildMessage {
@@ -54,12 +56,14 @@ export async function buildImage(docker: Docker, req: BuildRequest, progress: Pr
         "org.opencontainers.image.description": def.description,
         "org.opencontainers.image.vendor": "Drydock",
         "org.opencontainers.image.created": new Date().toISOString(),
+        ...(def.version ? { "org.opencontainers.image.version": def.version } : {}),
         [IMAGE_LABEL.definitionHash]: hash,
         [IMAGE_LABEL.image]: def.name,
       },
       rm: true,
       forcerm: true,
       pull: false,
+      ...(req.noCache ? { nocache: true } : {}),
     });
   } catch (err) {
     throw buildFailure(def, currentStep, tail, err);

@@ -10,6 +10,8 @@ import {
   baseImage,
   IMAGE_LABEL,
   type ImageDefinition,
+  type LibraryImageDefinition,
+  libraryImages,
   nodeImage,
   reference,
   registryImage,
@@ -22,12 +24,17 @@ export interface BuiltImage {
   id: string;
 }
 
-export interface LabImages {
+/** The library images by name (`library/postgres`, ...). */
+export type LibraryImages = Record<LibraryImageDefinition["name"], BuiltImage>;
+
+/** Every image a lab needs, in build order; each value has a `ref` and a `hash`. */
+export type LabImages = {
   base: BuiltImage;
   node: BuiltImage;
   registry: BuiltImage;
-  seededRegistry: SeededRegistryImage;
-}
+} & LibraryImages & {
+    seededRegistry: SeededRegistryImage;
+  };
 
 export interface EnsureImagesOptions {
   progress: Progress;
@@ -52,8 +59,29 @@ export async function ensureImages(docker: Docker, opts: EnsureImagesOptions): P
   const base = await ensureImage(docker, baseImage, rootfsId, opts, ROOTFS_REF);
   const node = await ensureImage(docker, nodeImage, base.hash, opts, base.ref);
   const registry = await ensureImage(docker, registryImage, base.hash, opts, base.ref);
-  const seededRegistry = await ensureSeededRegistry(docker, registry.ref, registry.hash, opts.progress);
-  return { base, node, registry, seededRegistry };
+  const library = await ensureLibraryImages(docker, base, opts);
+  const seededRegistry = await ensureSeededRegistry(docker, {
+    registryRef: registry.ref,
+    registryHash: registry.hash,
+    progress: opts.progress,
+  });
+  return { base, node, registry, ...library, seededRegistry };
+}
+
+/**
+ * The Docker Hub library images (node, postgres, ...), built from Debian packages. They
+ * depend on the base image only, so a change to the lab node or registry leaves them alone.
+ */
+export async function ensureLibraryImages(
+  docker: Docker,
+  base: BuiltImage,
+  opts: EnsureImagesOptions,
+  defs: readonly LibraryImageDefinition[] = libraryImages,
+): Promise<LibraryImages> {
+  const built: Partial<LibraryImages> = {};
+  // One at a time: on two cores parallel apt runs gain little and interleave their progress.
+  for (const def of defs) built[def.name] = await ensureImage(docker, def, base.hash, opts, base.ref);
+  return built as LibraryImages;
 }
 
 async function ensureImage(

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { z } from "zod";
 import { dockerDefinitionsDir } from "../common/paths.ts";
 
 /** Labels on every image Drydock builds; the hash says which definition an image came from. */
@@ -7,9 +8,16 @@ export const IMAGE_LABEL = {
   image: "io.drydock.image",
 } as const;
 
+/** Docker Hub library images Drydock builds from Debian packages and seeds into every lab registry. */
+export const LibraryName = z.enum(["node", "postgres", "redis", "nginx", "busybox"]);
+export type LibraryName = z.infer<typeof LibraryName>;
+
+/** The lab's own images, then the library images by their Docker Hub repository. */
+export type ImageName = "base" | "node" | "registry" | `library/${LibraryName}`;
+
 export interface ImageDefinition {
   /** Short name used in progress and errors. */
-  name: "base" | "node" | "registry";
+  name: ImageName;
   /** The tag Drydock uses; a second tag carries the short definition hash. */
   repository: string;
   tag: string;
@@ -19,6 +27,8 @@ export interface ImageDefinition {
   parentArg: string;
   title: string;
   description: string;
+  /** Upstream version it provides (the org.opencontainers.image.version label), when it has one. */
+  version?: string;
 }
 
 export const ROOTFS_REPOSITORY = "drydock/debian-rootfs";
@@ -58,13 +68,76 @@ export const registryImage: ImageDefinition = {
     "The distribution registry (Debian's docker-registry) serving a lab's images and Docker Hub mirror.",
 };
 
+/**
+ * A library image: built FROM the base (busybox only borrows the base for a build stage),
+ * tagged locally as drydock/library-<name>:<first tag>, seeded as library/<name>:<each tag>.
+ */
+export interface LibraryImageDefinition extends ImageDefinition {
+  name: `library/${LibraryName}`;
+  /** Tags in the lab registry; the first is what the capstone uses, the rest are cheap aliases. */
+  hubTags: readonly [string, ...string[]];
+}
+
+function libraryImage(
+  name: LibraryName,
+  hubTags: readonly [string, ...string[]],
+  version: string,
+  description: string,
+): LibraryImageDefinition {
+  return {
+    name: `library/${name}`,
+    repository: `drydock/library-${name}`,
+    tag: hubTags[0],
+    contextDir: join(dockerDefinitionsDir, "library", name),
+    parentArg: "BASE_IMAGE",
+    title: `${name}:${hubTags[0]} (Drydock, from Debian packages)`,
+    description,
+    version,
+    hubTags,
+  };
+}
+
+// Aliases only where they tell the truth: Debian trixie's packages are exactly these versions.
+export const libraryImages: readonly LibraryImageDefinition[] = [
+  libraryImage(
+    "node",
+    ["20-slim", "20-trixie-slim"],
+    "20",
+    "Node.js 20 and npm from Debian trixie, as node:20-slim: a node user (1000:1000), CMD node.",
+  ),
+  libraryImage(
+    "postgres",
+    ["17", "17-trixie"],
+    "17",
+    "PostgreSQL 17 from Debian trixie, with the official postgres image's entrypoint contract.",
+  ),
+  libraryImage(
+    "redis",
+    ["8", "8.0"],
+    "8.0",
+    "Redis 8.0 from Debian trixie, with the official redis image's entrypoint contract.",
+  ),
+  libraryImage(
+    "nginx",
+    ["1.26"],
+    "1.26",
+    "nginx 1.26 from Debian trixie, laid out like the official nginx image (conf.d, logs to stdout).",
+  ),
+  libraryImage(
+    "busybox",
+    ["latest", "1.37"],
+    "1.37",
+    "Debian's static busybox on an empty image, one symlink per applet.",
+  ),
+];
+
 export function reference(def: ImageDefinition): string {
   return `${def.repository}:${def.tag}`;
 }
 
 /**
  * Images seeded into every lab registry as Docker Hub library images, so that
- * `FROM debian:trixie-slim` resolves offline through the registry mirror.
+ * `FROM debian:trixie-slim` or `image: postgres:17` resolves offline through the registry mirror.
  */
 export interface SeedImage {
   /** Repository path in the registry, e.g. library/debian. */
@@ -76,4 +149,10 @@ export interface SeedImage {
 
 export const seedImages: SeedImage[] = [
   { repository: "library/debian", tag: "trixie-slim", source: baseImage },
+  ...libraryImages.flatMap((def) => def.hubTags.map((tag) => ({ repository: def.name, tag, source: def }))),
 ];
+
+/** `repository:tag`, the key of a seeded image in lab settings and in the seeded registry's record. */
+export function seedKey(seed: Pick<SeedImage, "repository" | "tag">): string {
+  return `${seed.repository}:${seed.tag}`;
+}

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import type Docker from "dockerode";
 import { extract, pack } from "tar-stream";
 import { z } from "zod";
-import { DrydockError, ErrorCode } from "../common/errors.ts";
+import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
 import { type Progress, step } from "../common/progress.ts";
-import { IMAGE_LABEL, reference, type SeedImage, seedImages } from "./image-definitions.ts";
+import { IMAGE_LABEL, reference, type SeedImage, seedImages, seedKey } from "./image-definitions.ts";
 import { pushImageAs } from "./push-image.ts";
 
 export const SEEDED_REGISTRY_REF = "drydock/lab-registry-seeded:latest";
@@ -20,6 +20,16 @@ export interface SeededRegistryImage {
   seeded: SeededRecord;
 }
 
+export interface SeededRegistryOptions {
+  /** The plain registry image it is derived from, and that image's definition hash. */
+  registryRef: string;
+  registryHash: string;
+  progress: Progress;
+  seeds?: SeedImage[];
+  /** Where to build it; benchmarks use a scratch reference. */
+  ref?: string;
+}
+
 /**
  * The registry image with Drydock's library images already pushed into its
  * /var/lib/registry. A lab's registry volume starts as a copy of it, so a new lab
@@ -27,51 +37,76 @@ export interface SeededRegistryImage {
  */
 export async function ensureSeededRegistry(
   docker: Docker,
-  registryRef: string,
-  registryHash: string,
-  progress: Progress,
-  seeds: SeedImage[] = seedImages,
+  opts: SeededRegistryOptions,
 ): Promise<SeededRegistryImage> {
+  const { registryRef, progress, seeds = seedImages, ref = SEEDED_REGISTRY_REF } = opts;
   const sources = await Promise.all(
     seeds.map(async (s) => ({
       seed: s,
-      sourceId: (await docker.getImage(reference(s.source)).inspect()).Id,
+      sourceId: await sourceImageId(docker, s),
     })),
   );
-  const hash = createHash("sha256")
-    .update(registryHash)
-    .update(
-      sources
-        .map((s) => `${s.seed.repository}:${s.seed.tag}=${s.sourceId}`)
-        .sort()
-        .join("\n"),
-    )
-    .digest("hex");
+  const hash = seededRegistryHash(opts.registryHash, sources);
   const current = await docker
-    .getImage(SEEDED_REGISTRY_REF)
+    .getImage(ref)
     .inspect()
     .catch(() => undefined);
   const labels = current?.Config.Labels ?? {};
   if (labels[IMAGE_LABEL.definitionHash] === hash) {
     const parsed = SeededRecord.safeParse(JSON.parse(labels[SEEDED_LABEL] ?? "{}"));
-    if (parsed.success) return { ref: SEEDED_REGISTRY_REF, hash, seeded: parsed.data };
+    if (parsed.success) return { ref, hash, seeded: parsed.data };
   }
   const seeded = await step(
     progress,
     "image-seeded-registry",
-    `Seeding ${seeds.length} library image(s) into ${SEEDED_REGISTRY_REF}`,
-    () => buildSeeded(docker, registryRef, hash, sources, progress),
+    `Seeding ${seeds.length} library image tag(s) into ${ref}`,
+    () => buildSeeded(docker, { registryRef, ref }, hash, sources, progress),
   );
-  return { ref: SEEDED_REGISTRY_REF, hash, seeded };
+  return { ref, hash, seeded };
+}
+
+/**
+ * What the seeded registry is made of: the registry image and, per seeded tag, the image ID
+ * behind it. Order-independent, so reordering the seed list rebuilds nothing.
+ */
+export function seededRegistryHash(
+  registryHash: string,
+  sources: Array<{ seed: Pick<SeedImage, "repository" | "tag">; sourceId: string }>,
+): string {
+  return createHash("sha256")
+    .update(registryHash)
+    .update(
+      sources
+        .map((s) => `${seedKey(s.seed)}=${s.sourceId}`)
+        .sort()
+        .join("\n"),
+    )
+    .digest("hex");
+}
+
+async function sourceImageId(docker: Docker, seed: SeedImage): Promise<string> {
+  try {
+    return (await docker.getImage(reference(seed.source)).inspect()).Id;
+  } catch (err) {
+    throw new DrydockError(
+      ErrorCode.imageBuild,
+      `The image behind ${seedKey(seed)} (${reference(seed.source)}) is missing.`,
+      {
+        details: errorMessage(err),
+        hint: "Run `drydock images` to build the lab images, then try again.",
+      },
+    );
+  }
 }
 
 async function buildSeeded(
   docker: Docker,
-  registryRef: string,
+  target: { registryRef: string; ref: string },
   hash: string,
   sources: Array<{ seed: SeedImage; sourceId: string }>,
   progress: Progress,
 ): Promise<SeededRecord> {
+  const { registryRef, ref } = target;
   const container = await docker.createContainer({
     Image: registryRef,
     Labels: { "io.drydock.managed": "true", "io.drydock.purpose": "seed-build" },
@@ -89,16 +124,13 @@ async function buildSeeded(
         repository: seed.repository,
         tag: seed.tag,
       });
-      seeded[`${seed.repository}:${seed.tag}`] = { sourceId, digest };
-      progress({
-        kind: "info",
-        message: `${seed.repository.replace(/^library\//, "")}:${seed.tag} -> ${digest}`,
-      });
+      seeded[seedKey(seed)] = { sourceId, digest };
+      progress({ kind: "info", message: `${seedKey(seed).replace(/^library\//, "")} -> ${digest}` });
     }
     await container.stop({ t: 5 });
     const archive = await container.getArchive({ path: "/var/lib/registry" });
     const stream = await docker.buildImage(contextWith(archive, registryRef), {
-      t: SEEDED_REGISTRY_REF,
+      t: ref,
       labels: {
         "org.opencontainers.image.title": "Drydock lab registry, seeded",
         "org.opencontainers.image.vendor": "Drydock",

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { type Progress, step } from "../common/progress.ts";
-import { reference, type SeedImage, seedImages } from "../images/image-definitions.ts";
+import { reference, type SeedImage, seedImages, seedKey } from "../images/image-definitions.ts";
 import { pushImageAs } from "../images/push-image.ts";
 import type { LabSettings } from "./lab-settings.ts";
 import type { RegistryClient } from "./registry-client.ts";
@@ -22,7 +22,7 @@ export async function seedRegistry(
   const record = { ...seeded };
   const todo: Array<{ seed: SeedImage; sourceId: string }> = [];
   for (const seed of images) {
-    const key = `${seed.repository}:${seed.tag}`;
+    const key = seedKey(seed);
     const sourceId = (await docker.getImage(reference(seed.source)).inspect()).Id;
     const present = await registry.manifestDigest(seed.repository, seed.tag);
     if (present && record[key]?.sourceId === sourceId && record[key]?.digest === present) continue;
@@ -31,7 +31,7 @@ export async function seedRegistry(
   if (todo.length === 0) return record;
   await step(progress, "seed", `Seeding ${todo.length} library image(s) into the lab registry`, async () => {
     for (const { seed, sourceId } of todo) {
-      const key = `${seed.repository}:${seed.tag}`;
+      const key = seedKey(seed);
       const digest = await pushImageAs(docker, reference(seed.source), {
         registryHost: pushHost,
         repository: seed.repository,

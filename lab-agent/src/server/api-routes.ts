@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type Docker from "dockerode";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
+import type { Progress } from "../common/progress.ts";
+import { type LabContext, labDown, labReset, labUp } from "../lab/lab-lifecycle.ts";
+import type { LabId } from "../lab/lab-names.ts";
+import { labStatus } from "../lab/lab-status.ts";
+import { formSwarm } from "../lab/lab-swarm.ts";
+import { Cols, Rows, TerminalId, TerminalNode } from "../terminal/protocol.ts";
+import type { SessionRegistry } from "../terminal/session-registry.ts";
+import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
+import { streamProgress } from "./progress-stream.ts";
+
+export interface ApiContext {
+  docker: Docker;
+  lab: LabId;
+  home: string;
+  version: string;
+  registry: SessionRegistry;
+  log: Logger;
+  /** The lifecycle step running now: one at a time, or two `up`s would fight over the containers. */
+  lifecycle: { busyWith?: string };
+}
+
+const NoQuery = z.object({}).strict();
+const TerminalsQuery = z.object({ node: TerminalNode.optional() }).strict();
+const CreateTerminal = z
+  .object({ node: TerminalNode, cols: Cols.default(80), rows: Rows.default(24) })
+  .strict();
+const LabUpBody = z.object({ offline: z.boolean().optional() }).strict();
+const NoBody = z.object({}).strict();
+const LabAction = z.enum(["up", "reset", "down", "swarm"]);
+
+/** The JSON API under /api/. The caller has already checked Host, Origin and the token. */
+export async function handleApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: ApiContext,
+): Promise<void> {
+  const method = req.method ?? "GET";
+  const path = url.pathname.replace(/\/+$/, "");
+  const query = Object.fromEntries(url.searchParams);
+  const route = `${method} ${path}`;
+
+  if (route === "GET /api/version") {
+    parseOrBadRequest(NoQuery, query, "query");
+    return sendJson(res, 200, { name: "drydock", version: ctx.version, lab: ctx.lab });
+  }
+  if (route === "GET /api/lab") {
+    parseOrBadRequest(NoQuery, query, "query");
+    return sendJson(res, 200, await labStatus(ctx.docker, ctx.lab, ctx.home));
+  }
+  const labAction = /^POST \/api\/lab\/([a-z]+)$/.exec(route)?.[1];
+  if (labAction !== undefined) {
+    const action = parseOrBadRequest(LabAction, labAction, "path");
+    parseOrBadRequest(NoQuery, query, "query");
+    const body = await readJsonBody(req, action === "up" || action === "reset" ? LabUpBody : NoBody);
+    return runLabAction(res, ctx, action, body as z.infer<typeof LabUpBody>);
+  }
+  if (route === "GET /api/terminals") {
+    const { node } = parseOrBadRequest(TerminalsQuery, query, "query");
+    const terminals = ctx.registry.list().filter((t) => !node || t.node === node);
+    return sendJson(res, 200, { terminals, limits: ctx.registry.limits });
+  }
+  if (route === "POST /api/terminals") {
+    parseOrBadRequest(NoQuery, query, "query");
+    const body = await readJsonBody(req, CreateTerminal);
+    const session = await ctx.registry.create(body.node, body.cols, body.rows);
+    return sendJson(res, 201, { terminal: session.info() });
+  }
+  const closeId = /^DELETE \/api\/terminals\/([^/]+)$/.exec(route)?.[1];
+  if (closeId !== undefined) {
+    const id = parseOrBadRequest(TerminalId, closeId, "path");
+    await ctx.registry.close(id);
+    res.writeHead(204).end();
+    return;
+  }
+  throw new DrydockError(ErrorCode.notFound, `There is no API route ${method} ${path}.`, {
+    hint: "See lab-agent/src/server/README.md for the routes.",
+  });
+}
+
+async function runLabAction(
+  res: ServerResponse,
+  ctx: ApiContext,
+  action: z.infer<typeof LabAction>,
+  body: z.infer<typeof LabUpBody>,
+): Promise<void> {
+  const { lifecycle } = ctx;
+  if (lifecycle.busyWith) {
+    throw new DrydockError(
+      ErrorCode.conflict,
+      `The lab is busy: \`${lifecycle.busyWith}\` is still running.`,
+      {
+        hint: "Wait for it to finish, then try again.",
+      },
+    );
+  }
+  lifecycle.busyWith = action;
+  ctx.log.info({ action }, "lab action");
+  const labCtx = (progress: Progress): LabContext => ({
+    docker: ctx.docker,
+    lab: ctx.lab,
+    home: ctx.home,
+    progress,
+  });
+  const opts = body.offline !== undefined ? { offline: body.offline } : {};
+  try {
+    await streamProgress(res, async (progress) => {
+      switch (action) {
+        case "up":
+          return labUp(labCtx(progress), opts);
+        case "reset":
+          // The engines are replaced: their shells go with them, said plainly.
+          await ctx.registry.closeAll();
+          return labReset(labCtx(progress), opts);
+        case "down":
+          await ctx.registry.closeAll();
+          return labDown(labCtx(progress));
+        case "swarm":
+          return { nodes: await formSwarm(labCtx(progress)) };
+      }
+    });
+  } finally {
+    lifecycle.busyWith = undefined;
+  }
+}

@@ -1,0 +1,95 @@
+import { rmSync } from "node:fs";
+import { drydockHome, repoRoot } from "../common/paths.ts";
+import type { Progress } from "../common/progress.ts";
+import { ensureEngine } from "../engine/ensure-engine.ts";
+import { labUp, type UpOptions } from "../lab/lab-lifecycle.ts";
+import type { LabId } from "../lab/lab-names.ts";
+import type { LabStatus } from "../lab/lab-status.ts";
+import { newAccessToken, tokenPath, writeAccessToken } from "./access-token.ts";
+import { startAgentServer } from "./agent-server.ts";
+import { agentLogger } from "./logger.ts";
+import { openBrowser } from "./open-browser.ts";
+import { isLoopbackHost } from "./request-guard.ts";
+import { ensureSiteBuilt } from "./site-build.ts";
+
+export interface StartOptions {
+  lab: LabId;
+  host: string;
+  port: number;
+  open: boolean;
+  yes: boolean;
+  verbose: boolean;
+  graceSeconds: number;
+  up: UpOptions;
+  version: string;
+}
+
+export interface StartIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  progress: Progress;
+  /** Renders the lab's status for a person. */
+  formatStatus: (status: LabStatus) => string;
+}
+
+/**
+ * `drydock start`: engine, images and lab (reused when there), the course site (built
+ * when it changed), then one agent process serving site, API and terminals until
+ * Ctrl-C. Stopping closes the terminals and leaves the lab running for next time.
+ */
+export async function startDrydock(opts: StartOptions, io: StartIo): Promise<void> {
+  const home = drydockHome();
+  if (!isLoopbackHost(opts.host)) {
+    io.progress({
+      kind: "warn",
+      message: `--host ${opts.host}: the agent will answer other machines on the network. It serves root shells into the lab; anyone with the token has them. Keep the default (127.0.0.1) unless you know why not.`,
+    });
+  }
+  const engine = await ensureEngine({ yes: opts.yes, progress: io.progress });
+  const status = await labUp({ docker: engine.docker, lab: opts.lab, home, progress: io.progress }, opts.up);
+  io.stdout.write(io.formatStatus(status));
+  const site = await ensureSiteBuilt(repoRoot, io.progress);
+
+  const token = newAccessToken();
+  const log = agentLogger(home, { verbose: opts.verbose });
+  const server = await startAgentServer({
+    host: opts.host,
+    port: opts.port,
+    token,
+    docker: engine.docker,
+    lab: opts.lab,
+    home,
+    version: opts.version,
+    log,
+    graceMs: opts.graceSeconds * 1000,
+    ...(site.dir ? { siteDir: site.dir } : {}),
+    ...(site.problem ? { siteProblem: site.problem } : {}),
+  });
+  writeAccessToken(home, token);
+  const url = `${server.origin}/?token=${token}`;
+  io.stdout.write(
+    `\nDrydock is running: ${url}\n` +
+      `(the token in that URL is new on every start; it is also in ${tokenPath(home)}, readable only by you)\n` +
+      `Logs: ${home}/logs/agent.log. Press Ctrl-C to stop; the lab keeps running for next time.\n`,
+  );
+  if (site.problem) io.progress({ kind: "warn", message: `Course site: ${site.problem}.` });
+  if (opts.open && !(await openBrowser(home, url))) {
+    io.progress({
+      kind: "info",
+      message: "No browser opener (xdg-open) found: open the URL above yourself.",
+    });
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  io.stderr.write(`\n${signal}: stopping Drydock (closing terminals; the lab stays up)…\n`);
+  await server.close();
+  rmSync(tokenPath(home), { force: true });
+  rmSync(`${home}/open.html`, { force: true });
+  log.info({ signal }, "agent stopped");
+  log.flush();
+  // Anything the engine client keeps open must not hold the process after a clean stop.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+}

@@ -1,0 +1,182 @@
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENGINE_ROLES } from "../../src/lab/lab-names.ts";
+import {
+  api,
+  type RunningAgent,
+  rssBytes,
+  startAgent,
+  stripControls,
+  TermClient,
+} from "../support/agent-client.ts";
+import { drydock, tempHome } from "../support/cli.ts";
+import { execIn, hostDocker, until } from "../support/lab-helpers.ts";
+
+const lab = `term${Date.now().toString(36)}`;
+const home = tempHome();
+let docker: Docker;
+let agent: RunningAgent;
+const clients: TermClient[] = [];
+
+function client(opts?: ConstructorParameters<typeof TermClient>[1]): TermClient {
+  const c = new TermClient(agent, opts);
+  clients.push(c);
+  return c;
+}
+
+/** Shells tagged by the agent that are still running in a node. */
+async function taggedShells(role: (typeof ENGINE_ROLES)[number]): Promise<number> {
+  const ps = await execIn(docker, lab, role, [
+    "sh",
+    "-c",
+    "grep -l DRYDOCK_TERMINAL= /proc/[0-9]*/environ 2>/dev/null | wc -l",
+  ]);
+  return Number(ps.output.trim());
+}
+
+beforeAll(async () => {
+  docker = await hostDocker();
+  const up = await drydock(["lab", "up", "--lab", lab], { home });
+  expect(up.code, up.stderr).toBe(0);
+  agent = await startAgent({ home, lab, args: ["--grace", "120"] });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await agent?.stop();
+  await drydock(["lab", "down", "--lab", lab], { home });
+});
+
+describe.sequential(`browser terminals into lab ${lab}`, () => {
+  it.each(ENGINE_ROLES)(
+    "a terminal on %s is a login shell that talks to that node's own engine",
+    async (node) => {
+      const c = client();
+      await c.open(node);
+      c.input("docker info --format 'engine={{.Name}} {{.ServerVersion}}'; pwd\r");
+      const match = await c.expectOutput(/engine=(\S+) (\S+)\r?\n(\S+)/);
+      expect(match[1]).toBe(node);
+      expect(match[2]).toMatch(/^26\./);
+      expect(match[3]).toBe(node === "laptop" ? "/workspace" : "/root");
+      if (node === "laptop") {
+        c.input("docker context ls --format '{{.Name}}' | tr '\\n' ,; echo\r");
+        await c.expectOutput(/default,swarm,/);
+      }
+      c.close();
+    },
+  );
+
+  it("resize changes `stty size`, and Ctrl-C interrupts `sleep 30`", async () => {
+    const c = client();
+    await c.open("laptop", 100, 30);
+    c.input("stty size\r");
+    await c.expectOutput(/[\r\n]30 100\r\n/);
+    c.send({ type: "resize", cols: 91, rows: 27 });
+    // The docker CLI passes the new size on asynchronously: ask until the shell sees it.
+    await until("the new size", async () => {
+      const from = c.output.length;
+      c.input("stty size\r");
+      await new Promise((r) => setTimeout(r, 400));
+      return /[\r\n]27 91\r\n/.test(stripControls(c.output.slice(from))) ? true : undefined;
+    });
+    c.input("sleep 30; echo woke-$((1+1))\r");
+    await c.expectOutput(/sleep 30; echo woke.*\r\n/);
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    c.input("\x03");
+    c.input("echo interrupted-$((6*7))\r");
+    await c.expectOutput(/interrupted-42/, 10_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(c.output).not.toContain("woke-2");
+  });
+
+  it("a reload reattaches to the same shell and gets back what was printed meanwhile; two tabs share it", async () => {
+    const first = client();
+    const id = await first.open("worker-1");
+    first.input("export MARK=kept-$((40+2)); cd /tmp\r");
+    await first.expectOutput(/cd \/tmp\r\n/);
+    // Output printed while nobody is attached must come back on reattach.
+    first.input("sleep 1; echo printed-while-away-$((1+1))\r");
+    await first.expectOutput(/sleep 1; echo/);
+    first.close();
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    const listed = (await (await api(agent, "/api/terminals")).json()) as {
+      terminals: Array<{ id: string; clients: number }>;
+    };
+    expect(listed.terminals.find((t) => t.id === id)?.clients).toBe(0);
+
+    const again = client();
+    await again.attach(id);
+    await again.expectOutput(/printed-while-away-2/);
+    const second = client();
+    await second.attach(id);
+    again.input("echo $MARK in $PWD\r");
+    await again.expectOutput(/kept-42 in \/tmp/);
+    await second.expectOutput(/kept-42 in \/tmp/);
+  });
+
+  it("the shell's exit sends an exit frame with its code, and a new terminal can be opened", async () => {
+    const c = client();
+    await c.open("worker-2");
+    c.input("exit 7\r");
+    const exit = await c.until("exit", () => c.controls.find((m) => m.type === "exit"));
+    expect(exit).toMatchObject({ type: "exit", code: 7 });
+    const next = client();
+    await next.open("worker-2");
+    next.input("echo fresh-$((2*3))\r");
+    await next.expectOutput(/fresh-6/);
+  });
+
+  it("closing a terminal over the API ends its shell inside the node too", async () => {
+    const c = client();
+    const id = await c.open("manager-1");
+    c.input("echo up-$((1+1))\r");
+    await c.expectOutput(/up-2\r\n/);
+    const before = await taggedShells("manager-1");
+    expect(before).toBeGreaterThan(0);
+    const res = await api(agent, `/api/terminals/${id}`, { method: "DELETE" });
+    expect(res.status).toBe(204);
+    expect((await c.waitClosed()).code).toBe(1000);
+    await until("the shell to end", async () =>
+      (await taggedShells("manager-1")) < before ? true : undefined,
+    );
+  });
+
+  it("`cat` of 50 MB completes with flow control and bounded agent memory", async () => {
+    const c = client({ xterm: true });
+    await c.open("laptop");
+    await new Promise((r) => setTimeout(r, 500));
+    const baseline = rssBytes(agent.pid);
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssBytes(agent.pid));
+    }, 100);
+    try {
+      // 50 MB of random bytes as base64: about 67 MB of output, then a marker.
+      c.input("head -c 50000000 /dev/urandom | base64; echo flood-done-$((3*4))\r");
+      await c.expectOutput(/flood-done-12/, 280_000);
+      expect(c.received).toBeGreaterThan(67_000_000);
+      c.close();
+    } finally {
+      clearInterval(sampler);
+    }
+    // The client never held more than the high watermark (2 MiB) plus one frame un-acked...
+    expect(c.maxUnacked).toBeLessThan(2 * 1024 * 1024 + 256 * 1024);
+    // ...and the agent did not buffer the flood: a generous bound, far below 67 MB of output.
+    expect(peak - baseline).toBeLessThan(120 * 1024 * 1024);
+  });
+
+  it("Ctrl-C stops the agent cleanly: terminals closed, the lab left running", async () => {
+    const c = client();
+    await c.open("laptop");
+    c.input("echo before-$((2+2))\r");
+    await c.expectOutput(/before-4\r\n/);
+    expect(await agent.stop("SIGINT")).toBe(0);
+    expect((await c.waitClosed()).code).toBeGreaterThanOrEqual(1000);
+    expect(agent.stderr()).toContain("stopping Drydock");
+    const status = await drydock(["lab", "status", "--lab", lab, "--json"], { home });
+    expect(JSON.parse(status.stdout).healthy).toBe(true);
+    await until("the shells to end", async () => ((await taggedShells("laptop")) === 0 ? true : undefined));
+  });
+});

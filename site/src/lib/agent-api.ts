@@ -1,0 +1,225 @@
+import * as z from "zod/mini";
+
+/**
+ * The agent's HTTP API as the page sees it (lab-agent/src/server/README.md). Every answer is
+ * parsed here, so a changed agent shows up as a readable message instead of a broken page.
+ * zod/mini keeps this small: it ships with the lab panel, not with text pages.
+ */
+
+export const AgentError = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.optional(z.string()),
+  details: z.optional(z.string()),
+});
+export type AgentError = z.infer<typeof AgentError>;
+
+const ErrorBody = z.object({ error: AgentError });
+
+export const AgentVersion = z.object({ name: z.literal("drydock"), version: z.string(), lab: z.string() });
+export type AgentVersion = z.infer<typeof AgentVersion>;
+
+export const NODE_ROLES = ["registry", "laptop", "manager-1", "worker-1", "worker-2"] as const;
+export const TERMINAL_NODES = ["laptop", "manager-1", "worker-1", "worker-2"] as const;
+export type TerminalNode = (typeof TERMINAL_NODES)[number];
+
+export const NodeStatus = z.object({
+  role: z.enum(NODE_ROLES),
+  container: z.nullable(z.string()),
+  state: z.string(),
+  healthy: z.boolean(),
+  version: z.nullable(z.string()),
+  swarm: z.nullable(
+    z.object({
+      state: z.string(),
+      role: z.nullable(z.enum(["manager", "worker"])),
+      nodeId: z.nullable(z.string()),
+    }),
+  ),
+  endpoint: z.nullable(z.string()),
+  error: z.nullable(z.string()),
+});
+export type NodeStatus = z.infer<typeof NodeStatus>;
+
+export const LabStatus = z.object({
+  lab: z.string(),
+  exists: z.boolean(),
+  workspace: z.nullable(z.string()),
+  privilegeMode: z.nullable(z.string()),
+  nodes: z.array(NodeStatus),
+  healthy: z.boolean(),
+});
+export type LabStatus = z.infer<typeof LabStatus>;
+
+/** One line of a lab action's NDJSON stream: progress events, then a result or an error. */
+export const ProgressLine = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("step"), id: z.string(), title: z.string() }),
+  z.object({
+    kind: z.literal("done"),
+    id: z.string(),
+    title: z.string(),
+    seconds: z.number(),
+    note: z.optional(z.string()),
+  }),
+  z.object({ kind: z.literal("info"), message: z.string() }),
+  z.object({ kind: z.literal("warn"), message: z.string() }),
+  z.object({ kind: z.literal("log"), id: z.string(), line: z.string() }),
+  z.object({ kind: z.literal("result"), result: z.unknown() }),
+  z.object({ kind: z.literal("error"), error: AgentError }),
+]);
+export type ProgressLine = z.infer<typeof ProgressLine>;
+
+/**
+ * What the services × tasks grid needs; the agent does not serve it yet (GET /api/swarm is
+ * the proposed route). Until it does, the grid says so and shows the swarm's nodes only.
+ */
+export const SwarmView = z.object({
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      hostname: z.string(),
+      role: z.enum(["manager", "worker"]),
+      state: z.string(),
+      availability: z.string(),
+    }),
+  ),
+  services: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      image: z.string(),
+      mode: z.enum(["replicated", "global"]),
+      desired: z.number(),
+      running: z.number(),
+    }),
+  ),
+  tasks: z.array(
+    z.object({
+      id: z.string(),
+      serviceId: z.string(),
+      nodeId: z.nullable(z.string()),
+      slot: z.nullable(z.number()),
+      state: z.string(),
+      desiredState: z.string(),
+      error: z.nullable(z.string()),
+    }),
+  ),
+});
+export type SwarmView = z.infer<typeof SwarmView>;
+
+export type LabAction = "up" | "reset" | "down" | "swarm";
+
+/** Where the agent stands, as far as this page can tell. */
+export type AgentReach =
+  | { kind: "ready"; agent: AgentVersion }
+  | { kind: "no-token"; error: AgentError }
+  | { kind: "absent" };
+
+export class AgentRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: AgentError,
+  ) {
+    super(error.message);
+  }
+}
+
+let reach: Promise<AgentReach> | undefined;
+
+/**
+ * Is this page served by a Drydock agent? Hosted as plain docs, /api/version is missing
+ * (or not JSON); served by the agent without the token cookie, it answers 401.
+ */
+export function findAgent(refresh = false): Promise<AgentReach> {
+  if (!reach || refresh) {
+    reach = (async (): Promise<AgentReach> => {
+      try {
+        const res = await fetch("/api/version", { headers: { Accept: "application/json" } });
+        const body: unknown = await res.json();
+        if (res.ok) {
+          const agent = AgentVersion.safeParse(body);
+          return agent.success ? { kind: "ready", agent: agent.data } : { kind: "absent" };
+        }
+        const err = ErrorBody.safeParse(body);
+        if (res.status === 401 && err.success) return { kind: "no-token", error: err.data.error };
+        return { kind: "absent" };
+      } catch {
+        return { kind: "absent" };
+      }
+    })();
+  }
+  return reach;
+}
+
+async function getJson<T>(path: string, schema: z.ZodMiniType<T>): Promise<T> {
+  const res = await fetch(path, { headers: { Accept: "application/json" } });
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) throw new AgentRequestError(res.status, errorOf(res.status, body));
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new AgentRequestError(res.status, {
+      code: "bad-answer",
+      message: `The agent's answer to ${path} is not what this page expects: ${parsed.error.issues[0]?.message}`,
+      hint: "The course site and the agent may be from different versions: restart `npm start`.",
+    });
+  }
+  return parsed.data;
+}
+
+function errorOf(status: number, body: unknown): AgentError {
+  const err = ErrorBody.safeParse(body);
+  return err.success ? err.data.error : { code: `http-${status}`, message: `The agent answered ${status}.` };
+}
+
+export const fetchLabStatus = () => getJson("/api/lab", LabStatus);
+export const fetchSwarmView = () => getJson("/api/swarm", SwarmView);
+
+/**
+ * Runs a lab action and hands each streamed line to `onLine` as it arrives.
+ * Resolves with the final line (result or error).
+ */
+export async function runLabAction(
+  action: LabAction,
+  onLine: (line: ProgressLine) => void,
+): Promise<ProgressLine> {
+  const res = await fetch(`/api/lab/${action}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
+    body: "{}",
+  });
+  if (!res.ok || !res.body) {
+    const body: unknown = await res.json().catch(() => undefined);
+    const last: ProgressLine = { kind: "error", error: errorOf(res.status, body) };
+    onLine(last);
+    return last;
+  }
+  let last: ProgressLine = {
+    kind: "error",
+    error: { code: "cut-off", message: "The agent stopped answering before the action finished." },
+  };
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffered += value;
+    const lines = buffered.split("\n");
+    buffered = done ? "" : (lines.pop() ?? "");
+    for (const text of lines) {
+      if (!text.trim()) continue;
+      const parsed = ProgressLine.safeParse(safeJson(text));
+      if (!parsed.success) continue; // a line this page does not know: skip it, keep the stream
+      if (parsed.data.kind === "result" || parsed.data.kind === "error") last = parsed.data;
+      onLine(parsed.data);
+    }
+    if (done) break;
+  }
+  return last;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
