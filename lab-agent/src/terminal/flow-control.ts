@@ -1,6 +1,6 @@
 /**
  * End-to-end flow control, as wetty does it: every consumer of a PTY's output (each
- * attached socket, and the screen mirror) counts the bytes it was sent and has not yet
+ * attached socket) counts the bytes it was sent and has not yet
  * acknowledged. Above `high` for any consumer the PTY is paused; once every consumer is
  * below `low` it resumes. A browser acks from xterm's write callback, so "acked" means
  * "parsed", and neither the tab nor the agent ever holds more than about `high` bytes.

@@ -28,7 +28,6 @@ export interface PtySessionOptions {
   hangUp: () => Promise<void>;
 }
 
-const MIRROR = "\0mirror";
 // Output is coalesced (as wetty's tinybuffer does) so a flood becomes few large frames.
 const COALESCE_BYTES = 64 * 1024;
 // How long `docker exec` may take to start the shell inside the node.
@@ -84,7 +83,6 @@ export class PtySession {
     this.flow = new FlowControl(opts.watermarks ?? DEFAULT_WATERMARKS, (paused) =>
       paused ? this.pty.pause() : this.pty.resume(),
     );
-    this.flow.add(MIRROR);
     this.pty = pty.spawn(opts.file, opts.args, {
       name: "xterm-256color",
       cols: opts.cols,
@@ -195,8 +193,7 @@ export class PtySession {
       this.pendingOut.length === 1 ? (this.pendingOut[0] as Buffer) : Buffer.concat(this.pendingOut);
     this.pendingOut = [];
     this.pendingBytes = 0;
-    this.flow.sent(MIRROR, chunk.length);
-    this.mirror.write(chunk, () => this.flow.acked(MIRROR, chunk.length));
+    this.mirror.write(chunk);
     for (const viewer of this.viewers.values()) {
       if (viewer.queued) viewer.queued.push(chunk);
       else this.deliver(viewer, chunk);
