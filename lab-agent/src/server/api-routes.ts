@@ -8,6 +8,7 @@ import { type LabContext, labDown, labReset, labUp } from "../lab/lab-lifecycle.
 import type { LabId } from "../lab/lab-names.ts";
 import { labStatus } from "../lab/lab-status.ts";
 import { formSwarm } from "../lab/lab-swarm.ts";
+import { swarmView } from "../lab/swarm-view.ts";
 import { Cols, Rows, TerminalId, TerminalNode } from "../terminal/protocol.ts";
 import type { SessionRegistry } from "../terminal/session-registry.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
@@ -48,6 +49,10 @@ export async function handleApi(
   if (route === "GET /api/version") {
     parseOrBadRequest(NoQuery, query, "query");
     return sendJson(res, 200, { name: "drydock", version: ctx.version, lab: ctx.lab });
+  }
+  if (route === "GET /api/swarm") {
+    parseOrBadRequest(NoQuery, query, "query");
+    return sendJson(res, 200, await swarmView(ctx.docker, ctx.lab));
   }
   if (route === "GET /api/lab") {
     parseOrBadRequest(NoQuery, query, "query");

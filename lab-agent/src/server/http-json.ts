@@ -16,6 +16,8 @@ export const HTTP_STATUS: Record<ErrorCodeT, number> = {
   "no-disk-space": 507,
   "image-build": 500,
   "engine-install": 500,
+  "checks-failed": 200,
+  "bad-exercise": 500,
   internal: 500,
 };
 

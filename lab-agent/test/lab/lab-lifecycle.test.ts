@@ -4,6 +4,7 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerName, ENGINE_ROLES, networkName } from "../../src/lab/lab-names.ts";
 import { LabStatus } from "../../src/lab/lab-status.ts";
+import { swarmView } from "../../src/lab/swarm-view.ts";
 import { drydock, drydockKilledAt, tempHome } from "../support/cli.ts";
 import { execIn, hostDocker, labelledResources, nodeClient, until } from "../support/lab-helpers.ts";
 
@@ -152,6 +153,14 @@ describe.sequential(`one lab (${lab}) from up to down`, () => {
       "docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=demo) cat /built.txt",
     ]);
     expect(onWorker.output.trim()).toBe("built in the lab");
+    // What the page's swarm grid reads (GET /api/swarm).
+    const view = await swarmView(docker, lab);
+    expect(view.nodes.map((n) => n.hostname).sort()).toEqual(["manager-1", "worker-1", "worker-2"]);
+    expect(view.services).toEqual([
+      expect.objectContaining({ name: "demo", image: byDigest, mode: "replicated", desired: 3, running: 3 }),
+    ]);
+    const demoTasks = view.tasks.filter((t) => t.state === "running");
+    expect(new Set(demoTasks.map((t) => t.nodeId)).size).toBe(3);
     await manager.getService("demo").remove();
   });
 

@@ -69,10 +69,7 @@ export const ProgressLine = z.discriminatedUnion("kind", [
 ]);
 export type ProgressLine = z.infer<typeof ProgressLine>;
 
-/**
- * What the services × tasks grid needs; the agent does not serve it yet (GET /api/swarm is
- * the proposed route). Until it does, the grid says so and shows the swarm's nodes only.
- */
+/** What the services × tasks grid needs: GET /api/swarm (an older agent answers 404). */
 export const SwarmView = z.object({
   nodes: z.array(
     z.object({
