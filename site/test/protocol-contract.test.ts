@@ -60,3 +60,36 @@ describe("lab action stream lines", () => {
     expect(ProgressLine.safeParse(line).success).toBe(true);
   });
 });
+
+describe("the swarm view, agent and page", () => {
+  it("a view the agent serves parses on the page", async () => {
+    const { SwarmView: AgentSwarmView } = await import("../../lab-agent/src/lab/swarm-view.ts");
+    const { SwarmView: PageSwarmView } = await import("../src/lib/agent-api.ts");
+    const view = {
+      nodes: [{ id: "n1", hostname: "manager-1", role: "manager", state: "ready", availability: "active" }],
+      services: [
+        {
+          id: "s1",
+          name: "reg-case_api",
+          image: "registry:5000/app@sha256:00",
+          mode: "replicated",
+          desired: 2,
+          running: 1,
+        },
+      ],
+      tasks: [
+        {
+          id: "t1",
+          serviceId: "s1",
+          nodeId: "n1",
+          slot: 1,
+          state: "running",
+          desiredState: "running",
+          error: null,
+        },
+      ],
+    };
+    const served = AgentSwarmView.parse(view);
+    expect(PageSwarmView.parse(served)).toEqual(view);
+  });
+});
