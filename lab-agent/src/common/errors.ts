@@ -18,6 +18,10 @@ export const ErrorCode = {
   forbidden: "forbidden",
   /** The agent's API: a cap (terminals, message rate) is reached. */
   tooMany: "too-many",
+  /** `drydock check`: the run completed, and some deliverables do not pass. */
+  checksFailed: "checks-failed",
+  /** An exercise file (exercises/<block>/exercise.yaml) does not match its schema. */
+  badExercise: "bad-exercise",
   internal: "internal",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -36,6 +40,8 @@ export const exitCodes: Record<ErrorCode, number> = {
   unauthorized: 11,
   forbidden: 12,
   "too-many": 13,
+  "checks-failed": 14,
+  "bad-exercise": 15,
   internal: 1,
 };
 
