@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { extract, pack } from "tar-stream";
 import { z } from "zod";
 import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
+import { fetchWithTimeout } from "../common/fetch-with-timeout.ts";
 import { type Progress, step } from "../common/progress.ts";
 import { IMAGE_LABEL, reference, type SeedImage, seedImages, seedKey } from "./image-definitions.ts";
 import { pushImageAs } from "./push-image.ts";
@@ -184,7 +185,7 @@ function contextWith(archive: NodeJS.ReadableStream, registryRef: string): NodeJ
 async function waitForRegistry(url: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) })
+    const ok = await fetchWithTimeout(url, {}, 1_000)
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) return;

@@ -1,4 +1,5 @@
 import { errorMessage } from "../common/errors.ts";
+import { fetchWithTimeout } from "../common/fetch-with-timeout.ts";
 import type { Endpoint } from "./lab-endpoints.ts";
 
 const MANIFEST_TYPES = [
@@ -19,7 +20,7 @@ export class RegistryClient {
   /** Whether /v2/ answers, with the reason when it does not. */
   async ping(): Promise<{ ok: boolean; error?: string }> {
     try {
-      const res = await fetch(this.url("/v2/"), { signal: AbortSignal.timeout(2_000) });
+      const res = await fetchWithTimeout(this.url("/v2/"), {}, 2_000);
       return res.ok ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
     } catch (err) {
       return { ok: false, error: errorMessage(err) };
@@ -39,14 +40,54 @@ export class RegistryClient {
 
   /** The digest a tag points at, or undefined when the registry does not have it. */
   async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
-    const res = await fetch(this.url(`/v2/${repository}/manifests/${reference}`), {
-      method: "HEAD",
-      headers: { Accept: MANIFEST_TYPES },
-      signal: AbortSignal.timeout(5_000),
-    });
+    const res = await fetchWithTimeout(
+      this.url(`/v2/${repository}/manifests/${reference}`),
+      {
+        method: "HEAD",
+        headers: { Accept: MANIFEST_TYPES },
+      },
+      5_000,
+    );
     if (res.status === 404) return undefined;
     if (!res.ok)
       throw new Error(`the lab registry answered HTTP ${res.status} for ${repository}:${reference}`);
     return res.headers.get("docker-content-digest") ?? undefined;
+  }
+
+  /** An image's config (labels, user…) from its manifest's config blob; undefined when absent. */
+  async imageConfig(
+    repository: string,
+    reference: string,
+  ): Promise<{ config?: { Labels?: Record<string, string> } } | undefined> {
+    const res = await fetchWithTimeout(
+      this.url(`/v2/${repository}/manifests/${reference}`),
+      {
+        headers: { Accept: MANIFEST_TYPES },
+      },
+      5_000,
+    );
+    if (res.status === 404) return undefined;
+    if (!res.ok)
+      throw new Error(`the lab registry answered HTTP ${res.status} for ${repository}:${reference}`);
+    const manifest = (await res.json()) as {
+      config?: { digest: string };
+      manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }>;
+    };
+    if (manifest.manifests) {
+      // An index: take the linux/amd64 (or first) image manifest.
+      const pick =
+        manifest.manifests.find((m) => m.platform?.os === "linux" && m.platform.architecture !== "unknown") ??
+        manifest.manifests[0];
+      if (!pick) return undefined;
+      return this.imageConfig(repository, pick.digest);
+    }
+    if (!manifest.config) return undefined;
+    const blob = await fetchWithTimeout(
+      this.url(`/v2/${repository}/blobs/${manifest.config.digest}`),
+      {},
+      5_000,
+    );
+    if (!blob.ok) return undefined;
+    return (await blob.json()) as { config?: { Labels?: Record<string, string> } };
   }
 }
