@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   images: () => import("./images.ts"),
   site: () => import("./site.ts"),
   terminal: () => import("./terminal.ts"),
+  checks: () => import("./checks.ts"),
 };
 
 const [name, ...args] = process.argv.slice(2);

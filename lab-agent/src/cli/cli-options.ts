@@ -18,6 +18,8 @@ Usage:
   drydock lab reset  [--lab ID]                   fresh engines; the workspace is kept
   drydock lab down   [--lab ID]                   remove the lab's containers, network and volumes
   drydock shell NODE [--lab ID]                   a shell on laptop, manager-1, worker-1 or worker-2
+  drydock check BLOCK [--lab ID] [--json]         check a block's deliverables in the lab (e.g. h03-04)
+  drydock solve BLOCK [--lab ID] [--mistake ID]   perform a block's deliverables (then one realistic mistake)
 
 Options:
   --lab ID            which lab (default "default"; lowercase letters, digits, dashes)
@@ -52,6 +54,10 @@ const Flags = z
     help: z.boolean().default(false),
     version: z.boolean().default(false),
     "no-open": z.boolean().default(false),
+    mistake: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,63}$/, "a deliverable id, e.g. image-non-root")
+      .optional(),
     host: z.string().min(1).max(255).default("127.0.0.1"),
     port: z.coerce.number().int().min(0).max(65535).default(4600),
     grace: z.coerce
@@ -91,6 +97,7 @@ export function parseCommand(argv: string[]): ParsedCommand {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
         "no-open": { type: "boolean" },
+        mistake: { type: "string" },
         host: { type: "string" },
         port: { type: "string" },
         grace: { type: "string" },

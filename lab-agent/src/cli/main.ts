@@ -20,6 +20,7 @@ import { containerName, ENGINE_ROLES } from "../lab/lab-names.ts";
 import { labStatus } from "../lab/lab-status.ts";
 import { formSwarm } from "../lab/lab-swarm.ts";
 import { startDrydock } from "../server/start-agent.ts";
+import { checkCommand, solveCommand } from "./check-commands.ts";
 import { type Flags, parseCommand, USAGE, usageError } from "./cli-options.ts";
 import { consoleProgress, formatError, formatStatus, formatSwarm } from "./render.ts";
 
@@ -42,8 +43,8 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       io.stdout.write(USAGE);
       return 0;
     }
-    await run(words, flags, io);
-    return 0;
+    const code = await run(words, flags, io);
+    return typeof code === "number" ? code : 0;
   } catch (err) {
     const error = toDrydockError(err);
     if (json) io.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
@@ -54,7 +55,8 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   }
 }
 
-async function run(words: string[], flags: Flags, io: Io): Promise<void> {
+// biome-ignore lint/suspicious/noConfusingVoidType: most commands return nothing; `check` returns its exit code.
+async function run(words: string[], flags: Flags, io: Io): Promise<number | void> {
   const progress = consoleProgress(flags.verbose, io.stderr);
   const [command, sub, ...rest] = words;
   switch (command) {
@@ -98,6 +100,13 @@ async function run(words: string[], flags: Flags, io: Io): Promise<void> {
       return runLab(sub, flags, progress, io);
     case "shell":
       return openShell(sub, rest, flags);
+    case "check":
+    case "solve": {
+      noExtraWords(words, 2);
+      const ctx = await labContext(flags, progress, false);
+      if (command === "check") return checkCommand(ctx, sub, flags.json, io);
+      return solveCommand(ctx, sub, flags.mistake, io);
+    }
     default:
       throw usageError(`Unknown command "${command}".`);
   }

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import type Docker from "dockerode";
 import { DrydockError, ErrorCode, errorMessage, statusCodeOf } from "../common/errors.ts";
 import { type Progress, step } from "../common/progress.ts";
+import { seedStarterApp } from "../exercises/starter-app.ts";
 import { ensureImages, type LabImages } from "../images/ensure-images.ts";
 import { type ClientCerts, ensureLabCerts } from "./lab-certs.ts";
 import { endpointOf } from "./lab-endpoints.ts";
@@ -65,6 +66,11 @@ export async function labUp(ctx: LabContext, opts: UpOptions = {}): Promise<LabS
   });
   const settings = mergeSettings(readSettings(home, lab), lab, home, opts);
   mkdirSync(settings.workspace, { recursive: true });
+  // A new workspace gets the starter app (never overwriting the learner's copy); a failure here
+  // only costs the learner a copy step, so it warns instead of stopping the lab.
+  await seedStarterApp(settings.workspace, home, progress).catch((err: Error) =>
+    progress({ kind: "warn", message: `The starter app was not copied into the workspace: ${err.message}` }),
+  );
 
   const found = await findLabResources(docker, lab);
   if (!isEmpty(found)) {

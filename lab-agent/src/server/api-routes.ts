@@ -11,6 +11,7 @@ import { formSwarm } from "../lab/lab-swarm.ts";
 import { swarmView } from "../lab/swarm-view.ts";
 import { Cols, Rows, TerminalId, TerminalNode } from "../terminal/protocol.ts";
 import type { SessionRegistry } from "../terminal/session-registry.ts";
+import { handleCheckRoutes } from "./check-routes.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
 import { streamProgress } from "./progress-stream.ts";
 
@@ -83,6 +84,7 @@ export async function handleApi(
     res.writeHead(204).end();
     return;
   }
+  if (await handleCheckRoutes(req, res, url, ctx)) return;
   throw new DrydockError(ErrorCode.notFound, `There is no API route ${method} ${path}.`, {
     hint: "See lab-agent/src/server/README.md for the routes.",
   });

@@ -1,0 +1,130 @@
+import { errorMessage } from "../common/errors.ts";
+import type { DeliverableSpec } from "../exercises/exercise-schema.ts";
+import type { LoadedExercise } from "../exercises/load-exercises.ts";
+import type { CheckContext } from "./check-definition.ts";
+import { CHECKS } from "./check-registry.ts";
+import { type BlockRun, CheckOutcome, type CheckResult } from "./check-result.ts";
+import type { LabAccess } from "./lab-access.ts";
+import type { SwarmHistory } from "./swarm-history.ts";
+
+export interface RunOptions {
+  lab: LabAccess;
+  exercise: LoadedExercise;
+  history?: SwarmHistory;
+  /** Run only these deliverables (their needs run too). */
+  only?: readonly string[];
+}
+
+/**
+ * Runs a block's checks: each starts as soon as the deliverables it needs have passed, and
+ * checks reading the same thing share one collection. A need that did not pass skips it.
+ */
+export async function runBlock(opts: RunOptions): Promise<BlockRun> {
+  const { exercise } = opts;
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const cache = new Map<string, Promise<unknown>>();
+  const ctx: CheckContext = {
+    lab: opts.lab,
+    history: opts.history,
+    memo: <T>(key: string, collect: () => Promise<T>) => {
+      let p = cache.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = collect();
+        cache.set(key, p);
+      }
+      return p;
+    },
+  };
+  const wanted = selectWithNeeds(exercise.deliverables, opts.only);
+  const running = new Map<string, Promise<CheckResult>>();
+  for (const d of exercise.deliverables) {
+    if (!wanted.has(d.id)) continue;
+    const needs = d.needs.map((n) => running.get(n) as Promise<CheckResult>);
+    running.set(
+      d.id,
+      Promise.all(needs).then((before) => {
+        const blocked = before.filter((r) => r.status !== "pass");
+        if (blocked.length > 0) return skipped(exercise.block, d, blocked);
+        return runOne(ctx, exercise.block, d);
+      }),
+    );
+  }
+  const results = await Promise.all(running.values());
+  return {
+    lab: opts.lab.lab,
+    block: exercise.block,
+    startedAt: startedAt.toISOString(),
+    durationMs: performance.now() - t0,
+    results,
+  };
+}
+
+function selectWithNeeds(all: readonly DeliverableSpec[], only: readonly string[] | undefined): Set<string> {
+  if (!only) return new Set(all.map((d) => d.id));
+  const byId = new Map(all.map((d) => [d.id, d]));
+  const out = new Set<string>();
+  const add = (id: string) => {
+    if (out.has(id)) return;
+    out.add(id);
+    for (const n of byId.get(id)?.needs ?? []) add(n);
+  };
+  for (const id of only) add(id);
+  return out;
+}
+
+async function runOne(ctx: CheckContext, block: string, d: DeliverableSpec): Promise<CheckResult> {
+  const def = CHECKS.get(d.check.id);
+  const t0 = performance.now();
+  const base = { id: d.id, check: d.check.id, block, waits: def?.kind === "drill" };
+  let outcome: CheckOutcome;
+  try {
+    if (!def) throw new Error(`unknown check ${d.check.id}`);
+    const params = def.params.parse(d.check.params);
+    const facts = await def.collect(ctx, params);
+    outcome = CheckOutcome.parse(def.evaluate(facts, params));
+    // "Found nothing wrong" is not a pass: a pass must show what it read.
+    if (outcome.status === "pass" && outcome.evidence.length === 0) {
+      outcome = {
+        status: "error",
+        summary: `${d.check.id} passed without evidence (a bug in the check).`,
+        evidence: [],
+      };
+    }
+  } catch (err) {
+    outcome = {
+      status: "error",
+      summary: `Could not read the lab: ${errorMessage(err)}`,
+      evidence: [],
+    };
+  }
+  return {
+    ...base,
+    ...outcome,
+    ...(outcome.status === "pass"
+      ? {}
+      : {
+          hint:
+            outcome.status === "error"
+              ? "Is the lab up? `drydock lab status` shows each node; then check again."
+              : d.hint,
+        }),
+    durationMs: performance.now() - t0,
+    at: new Date().toISOString(),
+  };
+}
+
+function skipped(block: string, d: DeliverableSpec, blocked: CheckResult[]): CheckResult {
+  return {
+    id: d.id,
+    check: d.check.id,
+    block,
+    status: "skipped",
+    summary: `Skipped: needs ${blocked.map((b) => `${b.id} (${b.status})`).join(", ")} to pass first.`,
+    evidence: [],
+    hint: `Make ${blocked.map((b) => b.id).join(", ")} pass first.`,
+    durationMs: 0,
+    waits: false,
+    at: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
+import { repoRoot } from "../common/paths.ts";
+import { BLOCK_IDS, type BlockId, Exercise } from "./exercise-schema.ts";
+
+export const EXERCISES_DIR = join(repoRoot, "exercises");
+
+export interface LoadedExercise extends Exercise {
+  dir: string;
+}
+
+/** Reads and validates exercises/<block>/exercise.yaml; a bad file names its path and the reason. */
+export function loadExercise(block: string, dir = EXERCISES_DIR): LoadedExercise {
+  if (!(BLOCK_IDS as readonly string[]).includes(block)) {
+    throw new DrydockError(ErrorCode.usage, `"${block}" is not a block of the course.`, {
+      hint: `Blocks: ${BLOCK_IDS.join(", ")}.`,
+    });
+  }
+  const folder = join(dir, block);
+  const file = join(folder, "exercise.yaml");
+  if (!existsSync(file)) {
+    throw new DrydockError(ErrorCode.notFound, `Block ${block} has no lab exercise yet (${file}).`, {
+      hint: `Blocks with exercises: ${listExerciseBlocks(dir).join(", ") || "none"}.`,
+    });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, "utf8"), { prettyErrors: true });
+  } catch (err) {
+    throw badExercise(file, "(YAML)", (err as Error).message.split("\n")[0] ?? "not YAML");
+  }
+  const parsed = Exercise.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw badExercise(file, issue?.path.join(".") || "(root)", issue?.message ?? "invalid");
+  }
+  if (parsed.data.block !== block)
+    throw badExercise(file, "block", `says ${parsed.data.block}, but the folder is ${block}`);
+  for (const f of [parsed.data.solve, ...parsed.data.files]) {
+    if (!existsSync(join(folder, f)))
+      throw badExercise(
+        file,
+        f === parsed.data.solve ? "solve" : "files",
+        `${f} does not exist in ${folder}`,
+      );
+  }
+  return { ...parsed.data, dir: folder };
+}
+
+export function listExerciseBlocks(dir = EXERCISES_DIR): BlockId[] {
+  if (!existsSync(dir)) return [];
+  const names = new Set(readdirSync(dir));
+  return BLOCK_IDS.filter((b) => names.has(b) && existsSync(join(dir, b, "exercise.yaml")));
+}
+
+export function loadAllExercises(dir = EXERCISES_DIR): LoadedExercise[] {
+  return listExerciseBlocks(dir).map((b) => loadExercise(b, dir));
+}
+
+function badExercise(file: string, path: string, reason: string): DrydockError {
+  return new DrydockError(
+    ErrorCode.badExercise,
+    `The exercise file ${file} is invalid at ${path}: ${reason}.`,
+    {
+      hint: "Fix the file (its schema is lab-agent/src/exercises/exercise-schema.ts) and run the command again.",
+    },
+  );
+}

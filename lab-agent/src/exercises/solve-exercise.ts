@@ -1,0 +1,106 @@
+import { cpSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
+import { LogTail, type Progress, step } from "../common/progress.ts";
+import type { LabContext } from "../lab/lab-lifecycle.ts";
+import { containerName } from "../lab/lab-names.ts";
+import { readSettings } from "../lab/lab-settings.ts";
+import { formSwarm } from "../lab/lab-swarm.ts";
+import { EXERCISES_DIR, listExerciseBlocks, loadExercise } from "./load-exercises.ts";
+import { seedStarterApp } from "./starter-app.ts";
+
+/** Where solve scripts and reference files go in the workspace (seen as /workspace/.drydock on laptop). */
+export const SOLVE_DIR = ".drydock";
+/** Blocks whose solve needs the swarm formed first (forming it is Drydock's shortcut, not a script). */
+const NEEDS_SWARM = new Set(["h15-16", "h17"]);
+
+export interface SolveOptions {
+  block: string;
+  /** A deliverable id: make its realistic mistake after solving. */
+  mistake?: string;
+}
+
+/**
+ * Performs a block's deliverables in the lab: copies every exercise's solve script and
+ * reference files into the workspace (scripts build on each other's blocks), then runs
+ * this block's script on laptop with an argv exec through the host engine.
+ */
+export async function solveExercise(ctx: LabContext, opts: SolveOptions): Promise<{ exitCode: number }> {
+  const exercise = loadExercise(opts.block);
+  if (opts.mistake !== undefined && !exercise.deliverables.some((d) => d.id === opts.mistake)) {
+    throw new DrydockError(ErrorCode.usage, `Block ${opts.block} has no deliverable "${opts.mistake}".`, {
+      hint: `Its deliverables: ${exercise.deliverables.map((d) => d.id).join(", ")}.`,
+    });
+  }
+  const settings = readSettings(ctx.home, ctx.lab);
+  if (!settings) {
+    throw new DrydockError(ErrorCode.notFound, `There is no lab named "${ctx.lab}".`, {
+      hint: `Create it with \`drydock lab up --lab ${ctx.lab}\`.`,
+    });
+  }
+  await step(ctx.progress, "starter", "Preparing the workspace", async () => {
+    await seedStarterApp(settings.workspace, ctx.home, ctx.progress);
+    for (const block of listExerciseBlocks()) {
+      const ex = loadExercise(block);
+      const target = join(settings.workspace, SOLVE_DIR, block);
+      mkdirSync(target, { recursive: true });
+      for (const f of [ex.solve, ...ex.files])
+        cpSync(join(EXERCISES_DIR, block, f), join(target, f), { recursive: true });
+    }
+  });
+  if (NEEDS_SWARM.has(opts.block)) await formSwarm(ctx);
+  const argv = ["bash", `/workspace/${SOLVE_DIR}/${opts.block}/${exercise.solve}`];
+  if (opts.mistake) argv.push("--mistake", opts.mistake);
+  const title = opts.mistake
+    ? `Solving ${opts.block}, then making the mistake for ${opts.mistake}`
+    : `Solving ${opts.block}`;
+  const result = await step(ctx.progress, "solve", title, () =>
+    execOnLaptop(ctx.docker, containerName(ctx.lab, "laptop"), argv, ctx.progress),
+  );
+  if (result.exitCode !== 0) {
+    throw new DrydockError(
+      ErrorCode.labState,
+      `The solve script for ${opts.block} failed (exit ${result.exitCode}).`,
+      {
+        details: result.tail,
+        hint: "Read the output above; `drydock lab status` shows whether every node is up.",
+      },
+    );
+  }
+  return { exitCode: 0 };
+}
+
+async function execOnLaptop(
+  docker: Docker,
+  laptop: string,
+  argv: string[],
+  progress: Progress,
+): Promise<{ exitCode: number; tail: string }> {
+  const exec = await docker.getContainer(laptop).exec({
+    Cmd: argv,
+    WorkingDir: "/workspace",
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+  const tail = new LogTail(40);
+  let partial = "";
+  await new Promise<void>((resolve, reject) => {
+    stream.on("data", (chunk: Buffer) => {
+      const text = partial + chunk.toString("utf8");
+      const lines = text.split(/\r?\n/);
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        tail.push(line);
+        progress({ kind: "log", id: "solve", line });
+      }
+    });
+    stream.on("end", () => resolve());
+    stream.on("error", reject);
+  });
+  if (partial) tail.push(partial);
+  const { ExitCode } = await exec.inspect();
+  return { exitCode: ExitCode ?? 1, tail: tail.toString() };
+}
