@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import type Docker from "dockerode";
 import type { LoadedExercise } from "../exercises/load-exercises.ts";
 import { listExerciseBlocks, loadExercise } from "../exercises/load-exercises.ts";
@@ -6,6 +8,7 @@ import { ProgressStore } from "../progress/progress-store.ts";
 import type { Trigger } from "./check-definition.ts";
 import { CHECKS } from "./check-registry.ts";
 import type { BlockRun } from "./check-result.ts";
+import { inspectImage } from "./engine-reads.ts";
 import { type LabAccess, openLab } from "./lab-access.ts";
 import { runBlock } from "./run-checks.ts";
 import { recordSwarmHistory } from "./swarm-history.ts";
@@ -84,6 +87,7 @@ export class CheckService {
       return;
     }
     this.stops.push(recordSwarmHistory(() => lab.engine("manager-1"), lab.lab, this.store));
+    this.stops.push(this.pollFingerprints(lab));
     for (const role of ["laptop", "manager-1"] as EngineRole[]) {
       const engine = await lab.engine(role).catch(() => undefined);
       const stream = await engine?.getEvents({}).catch(() => undefined);
@@ -94,6 +98,62 @@ export class CheckService {
       stream.on("error", () => {});
       this.stops.push(() => (stream as unknown as { destroy: () => void }).destroy());
     }
+  }
+
+  /**
+   * BuildKit tags the images it builds without an image event, and editing a Dockerfile makes
+   * none at all: so the images and workspace files that checks read are also polled.
+   */
+  private pollFingerprints(lab: LabAccess, intervalMs = 3000): () => void {
+    const last = new Map<string, string>();
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async () => {
+      for (const block of listExerciseBlocks()) {
+        const params = loadExercise(block).deliverables.map((d) => d.check.params as Record<string, unknown>);
+        const images = [
+          ...new Set(params.map((p) => p.image).filter((x): x is string => typeof x === "string")),
+        ];
+        const files = [
+          ...new Set(
+            params
+              .flatMap((p) => [p.dockerfile, p.stackFile])
+              .filter((x): x is string => typeof x === "string"),
+          ),
+        ];
+        const laptop = await lab.engine("laptop").catch(() => undefined);
+        const ids = await Promise.all(
+          images.map((ref) =>
+            laptop
+              ? inspectImage(laptop, ref).then(
+                  (i) => i?.Id ?? "-",
+                  () => "?",
+                )
+              : "?",
+          ),
+        );
+        const mtimes = files.map((f) => {
+          try {
+            return String(statSync(join(lab.workspace, f)).mtimeMs);
+          } catch {
+            return "-";
+          }
+        });
+        const print = [...ids, ...mtimes].join("|");
+        if (last.has(block) && last.get(block) !== print) this.schedule(block);
+        last.set(block, print);
+      }
+    };
+    const loop = async () => {
+      if (stopped) return;
+      await tick().catch(() => {});
+      if (!stopped) timer = setTimeout(loop, intervalMs);
+    };
+    void loop();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
   }
 
   private onEvent(line: string): void {
