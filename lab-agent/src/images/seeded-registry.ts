@@ -160,7 +160,7 @@ async function buildSeeded(
     }
     return seeded;
   } finally {
-    await container.remove({ force: true }).catch(() => {});
+    await container.remove({ force: true, v: true }).catch(() => {});
   }
 }
 

@@ -42,7 +42,7 @@ export async function ensureLabCerts(docker: Docker, lab: LabId, nodeImage: stri
     }
     return await readClientCerts(docker, container.id);
   } finally {
-    await container.remove({ force: true }).catch(() => {});
+    await container.remove({ force: true, v: true }).catch(() => {});
   }
 }
 

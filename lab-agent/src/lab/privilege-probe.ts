@@ -28,6 +28,6 @@ export async function probePrivilege(docker: Docker, lab: LabId, image: string):
   } catch (err) {
     return { mode: "explicit-caps", reason: errorMessage(err) };
   } finally {
-    await container.remove({ force: true }).catch(() => {});
+    await container.remove({ force: true, v: true }).catch(() => {});
   }
 }
