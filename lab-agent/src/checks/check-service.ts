@@ -7,7 +7,7 @@ import type { EngineRole } from "../lab/lab-names.ts";
 import { ProgressStore } from "../progress/progress-store.ts";
 import type { Trigger } from "./check-definition.ts";
 import { CHECKS } from "./check-registry.ts";
-import type { BlockRun } from "./check-result.ts";
+import type { BlockRun, CheckResult } from "./check-result.ts";
 import { inspectImage } from "./engine-reads.ts";
 import { type LabAccess, openLab } from "./lab-access.ts";
 import { runBlock } from "./run-checks.ts";
@@ -24,6 +24,13 @@ const EVENT_TRIGGERS: Record<string, Trigger[]> = {
 };
 /** Our own drills make events too: ignore containers labelled as ours. */
 const OWN_LABEL = "io.drydock.check";
+/** How often subscribers' blocks are looked up in the store (any process may have stored a run). */
+const STORE_POLL_MS = 1000;
+/** How often the watchers are re-opened while the lab is down or was replaced. */
+const REWATCH_MS = 5000;
+
+/** Receives a block's latest result per deliverable whenever a run of it is stored. */
+export type ResultsListener = (results: CheckResult[]) => void;
 
 /**
  * The agent's side of checks: runs and stores them, records swarm history while the lab is
@@ -37,6 +44,10 @@ export class CheckService {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<BlockRun>>();
   private watching = false;
+  private lastWatchAttempt = 0;
+  private readonly listeners = new Map<string, Set<ResultsListener>>();
+  private storeTimer: NodeJS.Timeout | undefined;
+  private seenRuns = new Map<string, number>();
 
   constructor(private readonly opts: { docker: Docker; lab: string; home: string; debounceMs?: number }) {
     this.store = new ProgressStore(opts.home);
@@ -71,6 +82,7 @@ export class CheckService {
         ...(only ? { only } : {}),
       });
       this.store.saveRun(run, trigger);
+      this.notify();
       return run;
     })().finally(() => this.running.delete(key));
     this.running.set(key, p);
@@ -81,6 +93,7 @@ export class CheckService {
   async watch(): Promise<void> {
     if (this.watching) return;
     this.watching = true;
+    this.lastWatchAttempt = Date.now();
     const lab = await this.access().catch(() => undefined);
     if (!lab) {
       this.watching = false;
@@ -95,9 +108,63 @@ export class CheckService {
       stream.on("data", (chunk: Buffer) => {
         for (const line of chunk.toString("utf8").split("\n")) this.onEvent(line);
       });
-      stream.on("error", () => {});
+      // The engine went away (lab down, reset or node rebuilt): watch again once it is back.
+      stream.on("error", () => this.unwatch());
+      stream.on("end", () => this.unwatch());
       this.stops.push(() => (stream as unknown as { destroy: () => void }).destroy());
     }
+  }
+
+  /** The lab was brought up, reset or taken down: drop its clients and watch it afresh. */
+  labChanged(): void {
+    this.unwatch();
+    this.lab = undefined;
+    void this.watch();
+  }
+
+  private unwatch(): void {
+    if (!this.watching) return;
+    this.watching = false;
+    for (const stop of this.stops.splice(0)) stop();
+    this.lab = undefined;
+  }
+
+  /**
+   * Calls `listener` with the block's latest results each time a run of it is stored, by this
+   * agent or by another process (`drydock check`). Returns the unsubscribe function.
+   */
+  subscribe(block: string, listener: ResultsListener): () => void {
+    if (this.listeners.size === 0) {
+      this.seenRuns = this.store.lastRuns(this.opts.lab);
+      this.storeTimer = setInterval(() => {
+        this.notify();
+        if (!this.watching && Date.now() - this.lastWatchAttempt >= REWATCH_MS) void this.watch();
+      }, STORE_POLL_MS);
+      this.storeTimer.unref();
+    }
+    let set = this.listeners.get(block);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(block, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(block);
+      if (this.listeners.size === 0) clearInterval(this.storeTimer);
+    };
+  }
+
+  private notify(): void {
+    if (this.listeners.size === 0) return;
+    const now = this.store.lastRuns(this.opts.lab);
+    for (const [block, set] of this.listeners) {
+      const id = now.get(block);
+      if (id === undefined || id === this.seenRuns.get(block)) continue;
+      const results = this.store.latest(this.opts.lab, block);
+      for (const listener of set) listener(results);
+    }
+    this.seenRuns = now;
   }
 
   /**
@@ -189,7 +256,9 @@ export class CheckService {
   }
 
   close(): void {
-    for (const stop of this.stops) stop();
+    this.unwatch();
+    clearInterval(this.storeTimer);
+    this.listeners.clear();
     for (const t of this.pending.values()) clearTimeout(t);
     this.store.close();
   }

@@ -13,6 +13,8 @@ export interface RunOptions {
   history?: SwarmHistory;
   /** Run only these deliverables (their needs run too). */
   only?: readonly string[];
+  /** Run every check even when a need did not pass (`drydock check --all`). */
+  ignoreNeeds?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function runBlock(opts: RunOptions): Promise<BlockRun> {
       d.id,
       Promise.all(needs).then((before) => {
         const blocked = before.filter((r) => r.status !== "pass");
-        if (blocked.length > 0) return skipped(exercise.block, d, blocked);
+        if (blocked.length > 0 && !opts.ignoreNeeds) return skipped(exercise.block, d, blocked);
         return runOne(ctx, exercise.block, d);
       }),
     );

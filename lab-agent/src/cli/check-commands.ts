@@ -12,11 +12,14 @@ interface Io {
   stdout: NodeJS.WritableStream;
 }
 
-/** `drydock check <block>`: runs the block's checks, stores the run, prints it. Exit 14 when any does not pass. */
+/**
+ * `drydock check <block> [--all]`: runs the block's checks, stores the run, prints it. Exit 14 when
+ * any does not pass. `--all` runs checks whose needs did not pass too, to see every gap at once.
+ */
 export async function checkCommand(
   ctx: LabContext,
   block: string | undefined,
-  json: boolean,
+  opts: { json: boolean; all: boolean },
   io: Io,
 ): Promise<number> {
   if (!block) throw blockNeeded("check");
@@ -24,9 +27,9 @@ export async function checkCommand(
   const lab = await openLab(ctx);
   const store = new ProgressStore(ctx.home);
   try {
-    const run = await runBlock({ lab, exercise, history: store });
+    const run = await runBlock({ lab, exercise, history: store, ignoreNeeds: opts.all });
     store.saveRun(run, "cli");
-    io.stdout.write(json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run));
+    io.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run));
     return run.results.every((r) => r.status === "pass") ? 0 : exitCodes[ErrorCode.checksFailed];
   } finally {
     store.close();

@@ -18,7 +18,7 @@ Usage:
   drydock lab reset  [--lab ID]                   fresh engines; the workspace is kept
   drydock lab down   [--lab ID]                   remove the lab's containers, network and volumes
   drydock shell NODE [--lab ID]                   a shell on laptop, manager-1, worker-1 or worker-2
-  drydock check BLOCK [--lab ID] [--json]         check a block's deliverables in the lab (e.g. h03-04)
+  drydock check BLOCK [--lab ID] [--json] [--all] check a block's deliverables in the lab (e.g. h03-04)
   drydock solve BLOCK [--lab ID] [--mistake ID]   perform a block's deliverables (then one realistic mistake)
 
 Options:
@@ -35,6 +35,7 @@ Options:
   --yes, -y           install and start Docker without asking when none answers
   --offline           never try a public registry; build everything from Debian packages
   --json              machine-readable output
+  --all               check: run every check, even those whose prerequisites have not passed
   --verbose, -v       show every line of build output
   --version           print Drydock's version
 `;
@@ -50,6 +51,7 @@ const Flags = z
     offline: z.boolean().default(false),
     force: z.boolean().default(false),
     json: z.boolean().default(false),
+    all: z.boolean().default(false),
     verbose: z.boolean().default(false),
     help: z.boolean().default(false),
     version: z.boolean().default(false),
@@ -93,6 +95,7 @@ export function parseCommand(argv: string[]): ParsedCommand {
         offline: { type: "boolean" },
         force: { type: "boolean" },
         json: { type: "boolean" },
+        all: { type: "boolean" },
         verbose: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },

@@ -25,6 +25,7 @@ CREATE INDEX IF NOT EXISTS swarm_history_service ON swarm_history(lab, service, 
 
 const ResultRow = z.object({ result_json: z.string() });
 const HistoryRow = z.object({ event_json: z.string() });
+const LastRunRow = z.object({ block: z.string(), id: z.number() });
 
 /**
  * Every check run with its evidence, and the swarm history the agent recorded, in one
@@ -71,6 +72,14 @@ export class ProgressStore implements SwarmHistory {
       )
       .all(lab, block, lab, block);
     return rows.map((row) => CheckResult.parse(JSON.parse(ResultRow.parse(row).result_json)));
+  }
+
+  /** The newest run id of each block of a lab: cheap to poll, it changes whenever any process stores a run. */
+  lastRuns(lab: string): Map<string, number> {
+    const rows = this.db
+      .prepare("SELECT block, MAX(id) AS id FROM check_runs WHERE lab = ? GROUP BY block")
+      .all(lab);
+    return new Map(rows.map((row) => LastRunRow.parse(row)).map((r) => [r.block, r.id]));
   }
 
   record(lab: string, event: HistoryEvent): void {

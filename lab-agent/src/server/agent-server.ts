@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
+import { CheckService } from "../checks/check-service.ts";
 import { DrydockError, ErrorCode, toDrydockError } from "../common/errors.ts";
 import type { LabId } from "../lab/lab-names.ts";
 import type { Watermarks } from "../terminal/flow-control.ts";
@@ -57,6 +58,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     onEvent: (e) => log.info({ terminal: e.id, node: e.node }, `terminal ${e.kind}`),
   });
   const lifecycle = {};
+  // Checks: the store opens now; the swarm history recorder and live re-runs start once listening.
+  const checks = new CheckService({ docker: opts.docker, lab: opts.lab, home: opts.home });
   let guard: RequestGuard = requestGuard(opts.host, opts.port);
   let port = opts.port;
 
@@ -142,6 +145,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         registry,
         log,
         lifecycle,
+        checks,
       });
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -175,7 +179,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => reject(listenError(err, opts.host, opts.port)));
     server.listen(opts.port, opts.host, () => resolve());
+  }).catch((err: unknown) => {
+    checks.close();
+    throw err;
   });
+  void checks.watch();
   const address = server.address();
   port = typeof address === "object" && address ? address.port : opts.port;
   guard = requestGuard(opts.host, port);
@@ -189,6 +197,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     registry,
     async close() {
       await registry.closeAll();
+      checks.close();
       for (const client of wss.clients) client.close(1001, "the agent is stopping");
       wss.close();
       await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { z } from "zod";
+import type { CheckService } from "../checks/check-service.ts";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
 import type { Progress } from "../common/progress.ts";
 import { type LabContext, labDown, labReset, labUp } from "../lab/lab-lifecycle.ts";
@@ -24,6 +25,7 @@ export interface ApiContext {
   log: Logger;
   /** The lifecycle step running now: one at a time, or two `up`s would fight over the containers. */
   lifecycle: { busyWith?: string };
+  checks: CheckService;
 }
 
 const NoQuery = z.object({}).strict();
@@ -133,5 +135,7 @@ async function runLabAction(
     });
   } finally {
     lifecycle.busyWith = undefined;
+    // The lab's engines may be new: the check watchers re-open on them.
+    ctx.checks.labChanged();
   }
 }

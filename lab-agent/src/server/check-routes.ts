@@ -1,60 +1,75 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type Docker from "dockerode";
 import { z } from "zod";
-import { CheckService } from "../checks/check-service.ts";
+import type { CheckService } from "../checks/check-service.ts";
 import { BlockId } from "../exercises/exercise-schema.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
 
-/** One check service per lab the agent serves: it keeps the store open and the watchers running. */
-const services = new Map<string, CheckService>();
 const NoQuery = z.object({}).strict();
 const CheckBody = z.object({}).strict();
+/** A comment line now and then keeps proxies and idle timers from closing a quiet stream. */
+const KEEPALIVE_MS = 25_000;
 
-function serviceFor(ctx: { docker: Docker; lab: string; home: string }): CheckService {
-  const key = `${ctx.home}\0${ctx.lab}`;
-  let service = services.get(key);
-  if (!service) {
-    service = new CheckService(ctx);
-    services.set(key, service);
-  }
-  return service;
+export interface CheckRouteContext {
+  lab: string;
+  /** The agent's one check service: it owns the store and the lab watchers. */
+  checks: CheckService;
 }
 
 /**
  * GET /api/checks/<block>: the block's deliverables with the latest stored result of each.
  * POST /api/checks/<block>: runs every check of the block now (drills included) and returns the run.
+ * GET /api/checks/<block>/events: Server-Sent Events, one `results` event with the latest results
+ * each time a run of the block is stored (by an event-driven re-run, the API or `drydock check`).
  * Returns false when the route is not one of these.
  */
 export async function handleCheckRoutes(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  ctx: { docker: Docker; lab: string; home: string },
+  ctx: CheckRouteContext,
 ): Promise<boolean> {
-  const m = /^\/api\/checks\/([^/]+)\/?$/.exec(url.pathname);
-  if (!m || (req.method !== "GET" && req.method !== "POST")) return false;
+  const m = /^\/api\/checks\/([^/]+)(\/events)?\/?$/.exec(url.pathname);
+  if (!m) return false;
+  const isStream = m[2] !== undefined;
+  if (isStream ? req.method !== "GET" : req.method !== "GET" && req.method !== "POST") return false;
   const block = parseOrBadRequest(BlockId, decodeURIComponent(m[1] ?? ""), "path");
   parseOrBadRequest(NoQuery, Object.fromEntries(url.searchParams), "query");
-  const service = serviceFor(ctx);
-  const exercise = service.exercise(block);
-  // Live updates need the watchers; starting them is cheap and happens once.
-  void service.watch();
+  const { checks } = ctx;
+  const exercise = checks.exercise(block);
+  // The watchers start with the agent; this re-opens them if the lab came up later.
+  void checks.watch();
+  if (isStream) {
+    streamResults(req, res, checks, block);
+    return true;
+  }
   if (req.method === "POST") {
     await readJsonBody(req, CheckBody);
-    sendJson(res, 200, await service.run(block, "api"));
+    sendJson(res, 200, await checks.run(block, "api"));
     return true;
   }
   sendJson(res, 200, {
     block,
     lab: ctx.lab,
     deliverables: exercise.deliverables.map((d) => ({ id: d.id, title: d.title, needs: d.needs })),
-    results: service.store.latest(ctx.lab, block),
+    results: checks.store.latest(ctx.lab, block),
   });
   return true;
 }
 
-/** Stops the watchers (agent shutdown, tests). */
-export function closeCheckServices(): void {
-  for (const s of services.values()) s.close();
-  services.clear();
+function streamResults(req: IncomingMessage, res: ServerResponse, checks: CheckService, block: string): void {
+  res.writeHead(200, {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-store",
+    Connection: "keep-alive",
+  });
+  // Tell the browser how long to wait before reconnecting, and flush the headers now.
+  res.write("retry: 3000\n\n");
+  const send = (results: unknown) =>
+    res.write(`event: results\ndata: ${JSON.stringify({ block, results })}\n\n`);
+  const unsubscribe = checks.subscribe(block, send);
+  const keepalive = setInterval(() => res.write(": keepalive\n\n"), KEEPALIVE_MS);
+  req.on("close", () => {
+    clearInterval(keepalive);
+    unsubscribe();
+  });
 }

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { BlockRun, CheckResult } from "../../src/checks/check-result.ts";
-import { api, startAgent } from "../support/agent-client.ts";
-import { checkLab, evidenceText, result } from "../support/check-lab.ts";
-import { until } from "../support/lab-helpers.ts";
+import { api, awaitServerEvent, startAgent } from "../support/agent-client.ts";
+import { checkLab, evidenceText, expectAllFail, result } from "../support/check-lab.ts";
+
+const PushedResults = z.object({ block: z.literal("h03-04"), results: z.array(CheckResult) });
 
 // One lab for the block: fresh → solved → each realistic mistake → solved again.
 const t = checkLab("ck34");
@@ -39,6 +41,10 @@ describe.sequential(`h03-04 checks on lab ${t.lab}`, () => {
     }
     expect(evidenceText(result(run, "dockerfile-multi-stage"))).toContain("no such file");
     expect(evidenceText(result(run, "image-non-root"))).toContain("404");
+    // With --all, the check that waited fails on its own evidence too.
+    const all = await t.check("h03-04", { all: true });
+    expectAllFail(all, /no such file|404/);
+    expect(evidenceText(result(all, "image-read-only-ready"))).toContain("404");
   });
 
   it("all pass after `drydock solve h03-04`, each with positive evidence", async () => {
@@ -103,17 +109,33 @@ describe.sequential(`h03-04 checks on lab ${t.lab}`, () => {
       expect(run.results.every((r) => r.status === "pass")).toBe(true);
       expect((await latestOf(agent)).results.find((r) => r.id === "image-non-root")?.status).toBe("pass");
       expect((await api(agent, "/api/checks/h99")).status).toBe(400);
-      // A rebuild with USER root is an image event on laptop: the agent re-runs the snapshot checks by itself.
-      await t.solve("h03-04", "image-non-root");
-      const live = await until(
-        "the live re-run to see USER root",
-        async () => {
-          const r = (await latestOf(agent)).results.find((x) => x.id === "image-non-root");
+      // A rebuild with USER root is an image event on laptop: the agent re-runs the snapshot checks
+      // by itself and pushes the results to the page's event stream.
+      const stream = await api(agent, "/api/checks/h03-04/events");
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const pushed = awaitServerEvent(
+        stream,
+        "results",
+        (data) => {
+          const r = PushedResults.parse(data).results.find((x) => x.id === "image-non-root");
           return r?.status === "fail" ? r : undefined;
         },
+        90_000,
+      );
+      await t.solve("h03-04", "image-non-root");
+      const live = await pushed;
+      expect(evidenceText(live)).toContain('Config.User="root"');
+      expect((await latestOf(agent)).results.find((r) => r.id === "image-non-root")?.status).toBe("fail");
+      // A run stored by another process (`drydock check`) is pushed too.
+      const again = awaitServerEvent(
+        await api(agent, "/api/checks/h03-04/events"),
+        "results",
+        (data) => PushedResults.parse(data).results.find((x) => x.id === "image-non-root" && x.at > live.at),
         60_000,
       );
-      expect(evidenceText(CheckResult.parse(live))).toContain('Config.User="root"');
+      await t.check("h03-04");
+      expect((await again).status).toBe("fail");
     } finally {
       await agent.stop();
     }

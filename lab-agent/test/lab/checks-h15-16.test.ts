@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkLab, evidenceText, result } from "../support/check-lab.ts";
+import { checkLab, evidenceText, expectAllFail, result } from "../support/check-lab.ts";
 
 const t = checkLab("ck1516");
 const DELIVERABLES = [
@@ -27,6 +27,16 @@ describe.sequential(`h15-16 checks on lab ${t.lab}`, () => {
     expect(swarm.status).toBe("fail");
     expect(evidenceText(swarm)).toContain('Swarm.LocalNodeState="inactive"');
     expect(result(run, "stack-deployed").status).toBe("skipped");
+    // With --all, every check fails on its own evidence.
+    expectAllFail(await t.check("h15-16", { all: true }), /Swarm\.LocalNodeState="inactive"/);
+  });
+
+  it("with a swarm but no stack: the swarm passes, every stack check fails", async () => {
+    await t.swarm();
+    const run = await t.check("h15-16", { all: true });
+    expect(result(run, "swarm-initialized").status).toBe("pass");
+    const rest = { ...run, results: run.results.filter((r) => r.id !== "swarm-initialized") };
+    expectAllFail(rest, /no such file|Spec\.Name=\[\]/);
   });
 
   it("all pass after `drydock solve h15-16`", async () => {

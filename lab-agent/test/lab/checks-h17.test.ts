@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkLab, evidenceText, result } from "../support/check-lab.ts";
+import { checkLab, evidenceText, expectAllFail, result } from "../support/check-lab.ts";
 
 const t = checkLab("ck17");
 
@@ -21,6 +21,7 @@ describe.sequential(`h17 checks on lab ${t.lab}`, () => {
     ]);
     for (const r of run.results) expect(["fail", "skipped"], r.id).toContain(r.status);
     expect(result(run, "update-config-safe").status).toBe("fail");
+    expectAllFail(await t.check("h17", { all: true }), /Swarm\.LocalNodeState="inactive"/);
   });
 
   it("all pass after `drydock solve h17` (update to 1.1.0, bad 1.2.0 rolled back by itself)", async () => {

@@ -116,6 +116,12 @@ describe.sequential(`the agent refuses what it should (lab ${lab})`, () => {
       body: JSON.stringify({ node: "laptop" }),
     });
     expect(cross.status).toBe(403);
+    // The check results' event stream is guarded like every route.
+    const crossStream = await api(agent, "/api/checks/h03-04/events", {
+      headers: { Origin: "http://evil.test" },
+    });
+    expect(crossStream.status).toBe(403);
+    expect((await fetch(`${agent.origin}/api/checks/h03-04/events`)).status).toBe(401);
     const execsBefore = await execIds("laptop");
     expect(await refusedUpgrade(client({ headers: { Origin: "http://evil.test" } }))).toBe(403);
     // Another local port is another origin too.

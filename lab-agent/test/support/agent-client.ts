@@ -77,6 +77,50 @@ export function api(agent: RunningAgent, path: string, init: RequestInit = {}): 
   });
 }
 
+/**
+ * Reads a Server-Sent Events stream until `pick` returns something for an event's data
+ * (JSON), or the time runs out. Closes the stream either way.
+ */
+export async function awaitServerEvent<T>(
+  res: Response,
+  event: string,
+  pick: (data: unknown) => T | undefined,
+  timeoutMs: number,
+): Promise<T> {
+  if (!res.body) throw new Error(`no body on ${res.url} (HTTP ${res.status})`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const timer = setTimeout(() => void reader.cancel(), timeoutMs);
+  let buffered = "";
+  const seen: string[] = [];
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += value;
+      let end = buffered.indexOf("\n\n");
+      while (end >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        end = buffered.indexOf("\n\n");
+        const lines = block.split("\n");
+        const name = lines.find((l) => l.startsWith("event: "))?.slice(7);
+        const data = lines
+          .filter((l) => l.startsWith("data: "))
+          .map((l) => l.slice(6))
+          .join("\n");
+        if (name !== event || !data) continue;
+        seen.push(data.slice(0, 200));
+        const found = pick(JSON.parse(data));
+        if (found !== undefined) return found;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+  throw new Error(`no matching "${event}" event within ${timeoutMs / 1000} s; saw:\n${seen.join("\n")}`);
+}
+
 /** Resident memory of a process, from /proc, in bytes. */
 export function rssBytes(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m);

@@ -3,7 +3,8 @@ import { findAgent } from "./agent-api.ts";
 
 /**
  * The live half of the Deliverables panel: the latest result of each deliverable from
- * GET /api/checks/<block> (the agent re-runs checks after lab events), evidence on expand,
+ * GET /api/checks/<block>, then pushed by GET /api/checks/<block>/events (the agent re-runs
+ * checks after lab events), evidence on expand,
  * the hint on fail, and Check now (POST). Loaded only when the panel is on screen.
  */
 const Evidence = z.object({
@@ -31,7 +32,6 @@ const LABEL: Record<Result["status"], string> = {
   error: "could not check",
   skipped: "waits",
 };
-const POLL_MS = 5000;
 
 export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   const block = panel.dataset.block;
@@ -82,10 +82,15 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
     }
   });
   await load().catch(() => {});
-  // The agent re-runs snapshot checks after lab events; the page picks them up while visible.
-  setInterval(() => {
-    if (document.visibilityState === "visible") load().catch(() => {});
-  }, POLL_MS);
+  // The agent re-runs snapshot checks after lab events and pushes every stored run of this block
+  // (EventSource reconnects by itself; the reload after a reconnect catches what was missed).
+  const events = new EventSource(`/api/checks/${encodeURIComponent(block)}/events`);
+  events.addEventListener("results", (e) => {
+    const pushed = Latest.safeParse(JSON.parse((e as MessageEvent<string>).data));
+    if (pushed.success) show(pushed.data.results);
+  });
+  events.addEventListener("open", () => void load().catch(() => {}));
+  panel.dataset.live = "on";
 }
 
 function render(li: HTMLElement, r: Result): void {

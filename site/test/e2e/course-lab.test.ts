@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,5 +106,34 @@ describe.sequential(`the course site on lab ${lab}`, () => {
     await expect.poll(roles, { timeout: 30_000 }).toEqual(["manager", "worker", "worker"]);
     await expect.poll(() => dock().locator("[data-summary]").textContent()).toMatch(/3 in the swarm/);
     await page.screenshot({ path: join(shots, "site-lab-status.png") });
+  });
+
+  it("updates the deliverables panel by itself when the lab changes, with evidence on expand", async () => {
+    await page.goto(`${agent.origin}/hours/h15-16/`);
+    const panel = page.locator("drydock-deliverables");
+    await panel.scrollIntoViewIfNeeded();
+    await expect.poll(() => panel.getAttribute("data-live"), { timeout: 30_000 }).toBe("on");
+    const swarm = panel.locator('li[data-deliverable="swarm-initialized"]');
+    // The swarm formed above was a Docker event: the agent has checked the block already.
+    await expect.poll(() => swarm.getAttribute("data-status"), { timeout: 60_000 }).toBe("pass");
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    // A worker leaves the swarm, as a learner might by mistake: no click, no reload.
+    const left = spawnSync("docker", ["exec", `drydock-${lab}-worker-2`, "docker", "swarm", "leave"], {
+      encoding: "utf8",
+    });
+    expect(left.status, left.stderr).toBe(0);
+    await expect.poll(() => swarm.getAttribute("data-status"), { timeout: 90_000 }).toBe("fail");
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
+    await swarm.locator("details.dd-result summary").click();
+    await expect
+      .poll(() => swarm.locator("details.dd-result summary").textContent())
+      .toMatch(/^fails: .*1 ready worker/);
+    await expect.poll(() => swarm.locator("details.dd-result ul").textContent()).toMatch(/worker-2/);
+    expect(await swarm.locator(".dd-hint").textContent()).not.toBe("");
+    await page.screenshot({ path: join(shots, "site-deliverables-live.png"), fullPage: true });
   });
 });
