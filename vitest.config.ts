@@ -1,10 +1,16 @@
 import { defineConfig } from "vitest/config";
+import SlowFirstSequencer from "./lab-agent/test/support/slow-first-sequencer.ts";
 
-// Two projects: fast pure-logic tests, and lab tests that drive a real Docker Engine.
+// Projects: fast pure-logic tests, lab tests that drive a real Docker Engine, the starter app,
+// the course site and the site in a browser.
 export default defineConfig({
   test: {
-    // One lab at a time: the machine has 2 cores and the lab tests share the host engine.
-    fileParallelism: false,
+    // Two files at a time, whatever their project: lab tests spend most of their time waiting
+    // on engines (health checks, rollouts), and each file has a lab of its own.
+    fileParallelism: true,
+    maxWorkers: 2,
+    minWorkers: 1,
+    sequence: { sequencer: SlowFirstSequencer },
     reporters: ["default", "./lab-agent/test/support/summary-reporter.ts"],
     projects: [
       {

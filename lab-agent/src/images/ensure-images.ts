@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { withFileLock } from "../common/file-lock.ts";
 import { drydockHome } from "../common/paths.ts";
 import { type Progress, step } from "../common/progress.ts";
 import { ensureRootfs, ROOTFS_REF } from "./base-rootfs.ts";
@@ -50,6 +52,21 @@ export interface EnsureImagesOptions {
 export async function ensureImages(docker: Docker, opts: EnsureImagesOptions): Promise<LabImages> {
   const workDir = join(drydockHome(), "build");
   mkdirSync(workDir, { recursive: true });
+  // One builder at a time per engine and user: a second `drydock` waits, then finds the images built.
+  return withFileLock(
+    join(tmpdir(), `drydock-images-${process.getuid?.() ?? "user"}`),
+    {
+      onWait: () =>
+        opts.progress({
+          kind: "info",
+          message: "Another Drydock is building the lab images; waiting for it…",
+        }),
+    },
+    () => buildAll(docker, workDir, opts),
+  );
+}
+
+async function buildAll(docker: Docker, workDir: string, opts: EnsureImagesOptions): Promise<LabImages> {
   const rootfsId = await ensureRootfs(docker, {
     progress: opts.progress,
     workDir,

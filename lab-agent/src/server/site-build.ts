@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { withFileLock } from "../common/file-lock.ts";
 import { LogTail, type Progress, step } from "../common/progress.ts";
 
 export interface SiteBuild {
@@ -11,7 +12,7 @@ export interface SiteBuild {
   problem?: string;
 }
 
-const SKIP = new Set(["node_modules", "dist", ".astro"]);
+const SKIP = new Set(["node_modules", "dist", ".astro", ".drydock-site-build.lock"]);
 const STAMP = ".drydock-build-hash";
 
 /**
@@ -25,8 +26,26 @@ export async function ensureSiteBuilt(repoRoot: string, progress: Progress): Pro
   if (!existsSync(join(siteDir, "package.json"))) return { problem: `there is no site at ${siteDir}` };
   const hash = sourceHash(siteDir);
   const stampFile = join(dist, STAMP);
-  if (existsSync(stampFile) && readFileSync(stampFile, "utf8").trim() === hash) return { dir: dist };
+  const fresh = () => existsSync(stampFile) && readFileSync(stampFile, "utf8").trim() === hash;
+  if (fresh()) return { dir: dist };
+  // Two `drydock start`s at once must not build into the same folder: the second waits and reuses.
+  return withFileLock(
+    join(siteDir, ".drydock-site-build"),
+    {
+      onWait: () =>
+        progress({ kind: "info", message: "Another Drydock is building the course site; waiting…" }),
+    },
+    async () => (fresh() ? { dir: dist } : buildSite(repoRoot, dist, stampFile, hash, progress)),
+  );
+}
 
+async function buildSite(
+  repoRoot: string,
+  dist: string,
+  stampFile: string,
+  hash: string,
+  progress: Progress,
+): Promise<SiteBuild> {
   const tail = new LogTail(30);
   const code = await step(progress, "site", "Building the course site", () =>
     run("npm", ["run", "build", "-w", "site"], repoRoot, (line) => {
