@@ -84,12 +84,23 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   await load().catch(() => {});
   // The agent re-runs snapshot checks after lab events and pushes every stored run of this block
   // (EventSource reconnects by itself; the reload after a reconnect catches what was missed).
-  const events = new EventSource(`/api/checks/${encodeURIComponent(block)}/events`);
-  events.addEventListener("results", (e) => {
-    const pushed = Latest.safeParse(JSON.parse((e as MessageEvent<string>).data));
-    if (pushed.success) show(pushed.data.results);
+  // Hidden tabs let go of their stream: a browser keeps only ~6 connections per origin over HTTP/1.1.
+  let events: EventSource | undefined;
+  const listen = () => {
+    events = new EventSource(`/api/checks/${encodeURIComponent(block)}/events`);
+    events.addEventListener("results", (e) => {
+      const pushed = Latest.safeParse(JSON.parse((e as MessageEvent<string>).data));
+      if (pushed.success) show(pushed.data.results);
+    });
+    events.addEventListener("open", () => void load().catch(() => {}));
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") {
+      events?.close();
+      events = undefined;
+    } else if (!events) listen();
   });
-  events.addEventListener("open", () => void load().catch(() => {}));
+  if (document.visibilityState !== "hidden") listen();
   panel.dataset.live = "on";
 }
 
