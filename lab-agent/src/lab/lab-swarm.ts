@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
 import { step } from "../common/progress.ts";
 import { withTimeout } from "../engine/find-engine.ts";
+import { ipvsSupport, ipvsWarning } from "./ipvs-support.ts";
 import { labAddressOf } from "./lab-endpoints.ts";
 import type { LabContext } from "./lab-lifecycle.ts";
 import { requireLab } from "./lab-lifecycle.ts";
@@ -32,7 +33,7 @@ interface SwarmMember {
 export async function formSwarm(ctx: LabContext): Promise<SwarmNodeSummary[]> {
   const members = await swarmMembers(ctx);
   const [manager, ...workers] = members as [SwarmMember, ...SwarmMember[]];
-  return step(ctx.progress, "swarm", "Forming the swarm (manager-1 + 2 workers)", async () => {
+  const nodes = await step(ctx.progress, "swarm", "Forming the swarm (manager-1 + 2 workers)", async () => {
     const info = await manager.client.info();
     if (info.Swarm?.LocalNodeState !== "active") {
       await manager.client.swarmInit({ ListenAddr: "0.0.0.0:2377", AdvertiseAddr: manager.address });
@@ -47,6 +48,9 @@ export async function formSwarm(ctx: LabContext): Promise<SwarmNodeSummary[]> {
     await applyNodeLabels(manager.client);
     return summarize(manager.client);
   });
+  const warning = ipvsWarning(ipvsSupport(), ctx.lab);
+  if (warning) ctx.progress({ kind: "warn", message: warning });
+  return nodes;
 }
 
 async function swarmMembers(ctx: LabContext): Promise<SwarmMember[]> {

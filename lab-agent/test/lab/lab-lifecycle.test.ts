@@ -90,6 +90,9 @@ describe.sequential(`one lab (${lab}) from up to down`, () => {
     expect(first.code).toBe(0);
     const again = await drydock(["lab", "swarm", "--lab", lab, "--json"], { home });
     expect(again.code).toBe(0);
+    // Without IPVS in the host's kernel, virtual IPs cannot work: the learner is told so, once per run.
+    const noIpvs = !existsSync("/proc/net/ip_vs");
+    expect(first.stderr.includes("kernel has no IPVS"), first.stderr).toBe(noIpvs);
     const { nodes } = JSON.parse(again.stdout) as {
       nodes: Array<{ hostname: string; role: string; state: string; labels: Record<string, string> }>;
     };
