@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join, normalize } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import type { EngineRole } from "../lab/lab-names.ts";
+import { containerName, type EngineRole } from "../lab/lab-names.ts";
 import { defineCheck } from "./check-definition.ts";
 import { type CheckOutcome, checkError, type Evidence, fail, pass } from "./check-result.ts";
 import {
@@ -14,6 +13,7 @@ import {
   serviceNamed,
 } from "./collect-swarm.ts";
 import { execArgv } from "./engine-reads.ts";
+import type { LabAccess } from "./lab-access.ts";
 import { isPinnedByDigest, parseConstraint } from "./spec-parsers.ts";
 
 const Stack = z
@@ -115,7 +115,7 @@ export function evaluateStackDeployed(
   if (none) return none;
   const evidence: Evidence[] = [
     {
-      source: file.path,
+      source: `laptop: docker compose --file ${file.path} config`,
       field: "services",
       observed: file.services ?? file.error,
       expected: `declares ${p.services.join(", ")}`,
@@ -159,21 +159,30 @@ export function evaluateStackDeployed(
   );
 }
 
-async function readStackFile(workspace: string, relative: string): Promise<StackFile> {
+const ComposeConfig = z.object({ services: z.record(z.string(), z.unknown()).optional() });
+
+/**
+ * The stack file as Compose resolves it (anchors, merges, `extends`, the schema), by the Compose
+ * of the learner's own laptop node; variables are left as written (`--no-interpolate`), since the
+ * values a deploy used are not known here.
+ */
+async function readStackFile(lab: LabAccess, relative: string): Promise<StackFile> {
   const safe = normalize(relative);
   const path = `/workspace/${safe}`;
   if (safe.startsWith("..") || safe.startsWith("/")) return { path, error: "the path leaves the workspace" };
+  if (!existsSync(join(lab.workspace, safe))) return { path, error: "no such file" };
+  const laptop = lab.host.getContainer(containerName(lab.lab, "laptop"));
+  const out = await execArgv(
+    laptop,
+    ["docker", "compose", "--file", path, "config", "--no-interpolate", "--format", "json"],
+    20_000,
+  );
+  const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? "";
+  if (out.code !== 0) return { path, error: `docker compose config rejects it: ${lastLine(out.stderr)}` };
   try {
-    const doc = parseYaml(await readFile(join(workspace, safe), "utf8")) as {
-      services?: Record<string, unknown>;
-    } | null;
-    return { path, services: Object.keys(doc?.services ?? {}) };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return {
-      path,
-      error: code === "ENOENT" ? "no such file" : `not valid YAML (${(err as Error).message.split("\n")[0]})`,
-    };
+    return { path, services: Object.keys(ComposeConfig.parse(JSON.parse(out.stdout)).services ?? {}) };
+  } catch {
+    return { path, error: `docker compose config printed no configuration: ${lastLine(out.stderr)}` };
   }
 }
 
@@ -192,7 +201,7 @@ export const stackDeployed = defineCheck({
   async collect(ctx, p) {
     return {
       swarm: await collectSwarm(ctx, p.stack),
-      file: await readStackFile(ctx.lab.workspace, p.stackFile),
+      file: await readStackFile(ctx.lab, p.stackFile),
     };
   },
   evaluate: (f, p) => evaluateStackDeployed(f.swarm, f.file, p),

@@ -1,4 +1,7 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSettings } from "../../src/lab/lab-settings.ts";
 import { checkLab, evidenceText, expectAllFail, result } from "../support/check-lab.ts";
 
 const t = checkLab("ck1516");
@@ -37,6 +40,16 @@ describe.sequential(`h15-16 checks on lab ${t.lab}`, () => {
     expect(result(run, "swarm-initialized").status).toBe("pass");
     const rest = { ...run, results: run.results.filter((r) => r.id !== "swarm-initialized") };
     expectAllFail(rest, /no such file|Spec\.Name=\[\]/);
+    // A stack file that Compose itself rejects is read as Compose reads it, not as bare YAML.
+    const stackFile = join(readSettings(t.home, t.lab)?.workspace ?? "", "reg-case-platform", "stack.yml");
+    writeFileSync(stackFile, "services:\n  case-api:\n    imagee: registry:5000/reg-case-platform\n");
+    try {
+      const broken = result(await t.check("h15-16", { all: true }), "stack-deployed");
+      expect(broken.status).toBe("fail");
+      expect(broken.summary).toMatch(/docker compose config rejects it: .*Additional property imagee/);
+    } finally {
+      rmSync(stackFile, { force: true });
+    }
   });
 
   it("all pass after `drydock solve h15-16`", async () => {
