@@ -26,7 +26,7 @@ const EVENT_TRIGGERS: Record<string, Trigger[]> = {
 const OWN_LABEL = "io.drydock.check";
 /** How often subscribers' blocks are looked up in the store (any process may have stored a run). */
 const STORE_POLL_MS = 1000;
-/** How often the watchers are re-opened while the lab is down or was replaced. */
+/** How soon the watchers are opened again after the lab was down or its engines went away. */
 const REWATCH_MS = 5000;
 
 /** Receives a block's latest result per deliverable whenever a run of it is stored. */
@@ -44,7 +44,10 @@ export class CheckService {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<BlockRun>>();
   private watching = false;
-  private lastWatchAttempt = 0;
+  /** Bumped whenever watching stops, so a watch() still starting up knows it is stale. */
+  private generation = 0;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
   private readonly listeners = new Map<string, Set<ResultsListener>>();
   private storeTimer: NodeJS.Timeout | undefined;
   private seenRuns = new Map<string, number>();
@@ -91,12 +94,16 @@ export class CheckService {
 
   /** Starts recording swarm history and watching events (once; later calls do nothing). */
   async watch(): Promise<void> {
-    if (this.watching) return;
+    if (this.watching || this.closed) return;
     this.watching = true;
-    this.lastWatchAttempt = Date.now();
+    clearTimeout(this.retry);
+    const generation = ++this.generation;
     const lab = await this.access().catch(() => undefined);
+    if (generation !== this.generation) return;
     if (!lab) {
+      // No lab yet (or it is down): look again in a while.
       this.watching = false;
+      this.retryLater();
       return;
     }
     this.stops.push(recordSwarmHistory(() => lab.engine("manager-1"), lab.lab, this.store));
@@ -105,6 +112,10 @@ export class CheckService {
       const engine = await lab.engine(role).catch(() => undefined);
       const stream = await engine?.getEvents({}).catch(() => undefined);
       if (!stream) continue;
+      if (generation !== this.generation) {
+        (stream as unknown as { destroy: () => void }).destroy();
+        return;
+      }
       stream.on("data", (chunk: Buffer) => {
         for (const line of chunk.toString("utf8").split("\n")) this.onEvent(line);
       });
@@ -117,16 +128,25 @@ export class CheckService {
 
   /** The lab was brought up, reset or taken down: drop its clients and watch it afresh. */
   labChanged(): void {
-    this.unwatch();
+    this.unwatch(false);
     this.lab = undefined;
     void this.watch();
   }
 
-  private unwatch(): void {
+  private unwatch(retry = true): void {
     if (!this.watching) return;
     this.watching = false;
+    this.generation++;
     for (const stop of this.stops.splice(0)) stop();
     this.lab = undefined;
+    if (retry) this.retryLater();
+  }
+
+  private retryLater(): void {
+    if (this.closed) return;
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.watch(), REWATCH_MS);
+    this.retry.unref();
   }
 
   /**
@@ -136,10 +156,7 @@ export class CheckService {
   subscribe(block: string, listener: ResultsListener): () => void {
     if (this.listeners.size === 0) {
       this.seenRuns = this.store.lastRuns(this.opts.lab);
-      this.storeTimer = setInterval(() => {
-        this.notify();
-        if (!this.watching && Date.now() - this.lastWatchAttempt >= REWATCH_MS) void this.watch();
-      }, STORE_POLL_MS);
+      this.storeTimer = setInterval(() => this.notify(), STORE_POLL_MS);
       this.storeTimer.unref();
     }
     let set = this.listeners.get(block);
@@ -245,6 +262,7 @@ export class CheckService {
   }
 
   private schedule(block: string): void {
+    if (this.closed) return;
     clearTimeout(this.pending.get(block));
     this.pending.set(
       block,
@@ -256,7 +274,9 @@ export class CheckService {
   }
 
   close(): void {
-    this.unwatch();
+    this.closed = true;
+    this.unwatch(false);
+    clearTimeout(this.retry);
     clearInterval(this.storeTimer);
     this.listeners.clear();
     for (const t of this.pending.values()) clearTimeout(t);

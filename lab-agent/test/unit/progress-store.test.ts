@@ -1,8 +1,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/checks/check-result.ts";
+import { CheckService } from "../../src/checks/check-service.ts";
 import type { SwarmService } from "../../src/checks/collect-swarm.ts";
 import { diffServices } from "../../src/checks/swarm-history.ts";
 import { ProgressStore } from "../../src/progress/progress-store.ts";
@@ -127,5 +129,39 @@ describe("swarm history diff", () => {
         "t3",
       ),
     ).toEqual([]);
+  });
+});
+
+describe("check service pushes", () => {
+  it("a run stored by another process reaches the block's subscribers, once, and not other blocks'", async () => {
+    const home = mkdtempSync(join(tmpdir(), "drydock-push-"));
+    // No lab is touched: subscribe() only reads the store (watch() is never called here).
+    const service = new CheckService({ docker: {} as Docker, lab: "l", home });
+    const pushed: CheckResult[][] = [];
+    const other: CheckResult[][] = [];
+    const stop = service.subscribe("h03-04", (r) => pushed.push(r));
+    const stopOther = service.subscribe("h05-06", (r) => other.push(r));
+    const cli = new ProgressStore(home);
+    try {
+      cli.saveRun(
+        { lab: "l", block: "h03-04", startedAt: "t1", durationMs: 5, results: [result("a", "fail", "t1")] },
+        "cli",
+      );
+      await expect.poll(() => pushed.length, { timeout: 5_000 }).toBe(1);
+      expect(pushed[0]?.map((r) => [r.id, r.status])).toEqual([["a", "fail"]]);
+      // Another lab's run is not this lab's news.
+      cli.saveRun(
+        { lab: "m", block: "h03-04", startedAt: "t2", durationMs: 5, results: [result("a", "pass", "t2")] },
+        "cli",
+      );
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(pushed).toHaveLength(1);
+      expect(other).toHaveLength(0);
+    } finally {
+      stop();
+      stopOther();
+      cli.close();
+      service.close();
+    }
   });
 });
