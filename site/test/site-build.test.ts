@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +111,27 @@ describe("course frontmatter", () => {
     const fields = problems.map((p) => p.split(": ")[1]);
     expect(fields).toEqual(expect.arrayContaining(["block", "rubricLevel", "deliverables.0.id"]));
     expect(problems.join("\n")).toMatch(/deliverables\.0\.id: a deliverable id is kebab-case/);
+  });
+
+  it("a malformed lab exercise fails the site's build, naming the file, the path in it and the reason", () => {
+    // A copy of a real exercise with one field broken; the build reads it through DRYDOCK_EXERCISES_DIR.
+    const dir = mkdtempSync(join(tmpdir(), "drydock-bad-exercise-"));
+    cpSync(join(repoRoot, "exercises", "h03-04"), join(dir, "h03-04"), { recursive: true });
+    const file = join(dir, "h03-04", "exercise.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^hours:.*$/m, "hours: lots"));
+    try {
+      const sync = spawnSync(join(repoRoot, "node_modules", ".bin", "astro"), ["sync"], {
+        cwd: siteDir,
+        encoding: "utf8",
+        env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", DRYDOCK_EXERCISES_DIR: dir },
+      });
+      expect(sync.status).not.toBe(0);
+      expect(`${sync.stdout}${sync.stderr}`).toContain(
+        `The exercise file ${file} is invalid at hours: Invalid input: expected array, received string.`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
