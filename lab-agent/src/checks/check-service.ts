@@ -8,7 +8,7 @@ import { ProgressStore } from "../progress/progress-store.ts";
 import type { Trigger } from "./check-definition.ts";
 import { CHECKS } from "./check-registry.ts";
 import type { BlockRun, CheckResult } from "./check-result.ts";
-import { inspectImage } from "./engine-reads.ts";
+import { CHECK_LABEL, inspectImage } from "./engine-reads.ts";
 import { type LabAccess, openLab } from "./lab-access.ts";
 import { runBlock } from "./run-checks.ts";
 import { recordSwarmHistory } from "./swarm-history.ts";
@@ -22,8 +22,6 @@ const EVENT_TRIGGERS: Record<string, Trigger[]> = {
   secret: ["secret"],
   network: ["network"],
 };
-/** Our own drills make events too: ignore containers labelled as ours. */
-const OWN_LABEL = "io.drydock.check";
 /** How often subscribers' blocks are looked up in the store (any process may have stored a run). */
 const STORE_POLL_MS = 1000;
 /** How soon the watchers are opened again after the lab was down or its engines went away. */
@@ -31,6 +29,34 @@ const REWATCH_MS = 5000;
 
 /** Receives a block's latest result per deliverable whenever a run of it is stored. */
 export type ResultsListener = (results: CheckResult[]) => void;
+
+/** What the watchers look at for one block: the triggers of its snapshot checks, and what its checks read. */
+interface BlockWatch {
+  block: string;
+  triggers: ReadonlySet<Trigger>;
+  images: string[];
+  files: string[];
+}
+
+/** Read once per watch, not per Docker event or poll: the exercise files do not change under a running agent. */
+function watchPlan(): BlockWatch[] {
+  return listExerciseBlocks().map((block) => {
+    const deliverables = loadExercise(block).deliverables;
+    const params = deliverables.map((d) => d.check.params as Record<string, unknown>);
+    const strings = (values: unknown[]) => [
+      ...new Set(values.filter((x): x is string => typeof x === "string")),
+    ];
+    const snapshots = deliverables
+      .map((d) => CHECKS.get(d.check.id))
+      .filter((def) => def !== undefined && def.kind !== "drill");
+    return {
+      block,
+      triggers: new Set(snapshots.flatMap((def) => def?.triggers ?? [])),
+      images: strings(params.map((p) => p.image)),
+      files: strings(params.flatMap((p) => [p.dockerfile, p.stackFile])),
+    };
+  });
+}
 
 /**
  * The agent's side of checks: runs and stores them, records swarm history while the lab is
@@ -51,6 +77,7 @@ export class CheckService {
   private readonly listeners = new Map<string, Set<ResultsListener>>();
   private storeTimer: NodeJS.Timeout | undefined;
   private seenRuns = new Map<string, number>();
+  private plan: BlockWatch[] = [];
 
   constructor(private readonly opts: { docker: Docker; lab: string; home: string; debounceMs?: number }) {
     this.store = new ProgressStore(opts.home);
@@ -106,6 +133,7 @@ export class CheckService {
       this.retryLater();
       return;
     }
+    this.plan = watchPlan();
     this.stops.push(recordSwarmHistory(() => lab.engine("manager-1"), lab.lab, this.store));
     this.stops.push(this.pollFingerprints(lab));
     for (const role of ["laptop", "manager-1"] as EngineRole[]) {
@@ -193,19 +221,8 @@ export class CheckService {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     const tick = async () => {
-      for (const block of listExerciseBlocks()) {
-        const params = loadExercise(block).deliverables.map((d) => d.check.params as Record<string, unknown>);
-        const images = [
-          ...new Set(params.map((p) => p.image).filter((x): x is string => typeof x === "string")),
-        ];
-        const files = [
-          ...new Set(
-            params
-              .flatMap((p) => [p.dockerfile, p.stackFile])
-              .filter((x): x is string => typeof x === "string"),
-          ),
-        ];
-        const laptop = await lab.engine("laptop").catch(() => undefined);
+      const laptop = await lab.engine("laptop").catch(() => undefined);
+      for (const { block, images, files } of this.plan) {
         const ids = await Promise.all(
           images.map((ref) =>
             laptop
@@ -248,16 +265,10 @@ export class CheckService {
     } catch {
       return;
     }
-    if (event.Actor?.Attributes?.[OWN_LABEL] !== undefined) return;
+    if (event.Actor?.Attributes?.[CHECK_LABEL] !== undefined) return;
     const triggers = EVENT_TRIGGERS[event.Type ?? ""] ?? [];
-    if (triggers.length === 0) return;
-    for (const block of listExerciseBlocks()) {
-      const ex = loadExercise(block);
-      const affected = ex.deliverables.some((d) => {
-        const def = CHECKS.get(d.check.id);
-        return def && def.kind !== "drill" && def.triggers.some((t) => triggers.includes(t));
-      });
-      if (affected) this.schedule(block);
+    for (const { block, triggers: concerns } of this.plan) {
+      if (triggers.some((t) => concerns.has(t))) this.schedule(block);
     }
   }
 

@@ -5,28 +5,25 @@ import { statusCodeOf } from "../common/errors.ts";
 /** Scratch containers a check makes are labelled, so nothing of ours is ever left unnamed. */
 export const CHECK_LABEL = "io.drydock.check";
 
-export async function inspectImage(
-  docker: Docker,
-  ref: string,
-): Promise<Docker.ImageInspectInfo | undefined> {
+/** An Engine API answer, or `absent` when the engine says 404 (no such image, container or path). */
+async function unless404<T, A>(call: Promise<T>, absent: A): Promise<T | A> {
   try {
-    return await docker.getImage(ref).inspect();
+    return await call;
   } catch (err) {
-    if (statusCodeOf(err) === 404) return undefined;
+    if (statusCodeOf(err) === 404) return absent;
     throw err;
   }
 }
 
-export async function inspectContainer(
+export function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+  return unless404(docker.getImage(ref).inspect(), undefined);
+}
+
+export function inspectContainer(
   docker: Docker,
   name: string,
 ): Promise<Docker.ContainerInspectInfo | undefined> {
-  try {
-    return await docker.getContainer(name).inspect();
-  } catch (err) {
-    if (statusCodeOf(err) === 404) return undefined;
-    throw err;
-  }
+  return unless404(docker.getContainer(name).inspect(), undefined);
 }
 
 /** Runs `work` with a created-but-never-started container of the image, then removes it. */
@@ -52,13 +49,8 @@ export async function withStoppedContainer<T>(
 
 /** A file's text through the archive API (GET /containers/{id}/archive), or null when absent. */
 export async function readFileFrom(container: Docker.Container, path: string): Promise<string | null> {
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = await container.getArchive({ path });
-  } catch (err) {
-    if (statusCodeOf(err) === 404) return null;
-    throw err;
-  }
+  const stream = await unless404(container.getArchive({ path }), null);
+  if (!stream) return null;
   let text: string | null = null;
   await walkTar(
     stream,
@@ -77,14 +69,9 @@ export async function readFileFrom(container: Docker.Container, path: string): P
  * (infoArchive) leaves its TLS socket open, which keeps a CLI run from exiting.
  */
 export async function pathExists(container: Docker.Container, path: string): Promise<boolean> {
-  try {
-    const stream = await container.getArchive({ path });
-    (stream as unknown as { destroy: () => void }).destroy();
-    return true;
-  } catch (err) {
-    if (statusCodeOf(err) === 404) return false;
-    throw err;
-  }
+  const stream = await unless404(container.getArchive({ path }), null);
+  (stream as unknown as { destroy: () => void } | null)?.destroy();
+  return stream !== null;
 }
 
 /**
@@ -96,13 +83,8 @@ export async function firstFileUnder(
   dir: string,
   matches: (name: string) => boolean,
 ): Promise<{ exists: boolean; match?: string; files: number }> {
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = await container.getArchive({ path: dir });
-  } catch (err) {
-    if (statusCodeOf(err) === 404) return { exists: false, files: 0 };
-    throw err;
-  }
+  const stream = await unless404(container.getArchive({ path: dir }), null);
+  if (!stream) return { exists: false, files: 0 };
   let files = 0;
   let match: string | undefined;
   await walkTar(

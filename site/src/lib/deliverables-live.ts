@@ -23,8 +23,8 @@ const Result = z.object({
   at: z.string(),
 });
 type Result = z.infer<typeof Result>;
-const Latest = z.object({ block: z.string(), results: z.array(Result) });
-const Run = z.object({ block: z.string(), results: z.array(Result) });
+/** GET /api/checks/<block>, a pushed `results` event and a POSTed run all carry these two fields. */
+const BlockResults = z.object({ block: z.string(), results: z.array(Result) });
 
 const LABEL: Record<Result["status"], string> = {
   pass: "passes",
@@ -56,7 +56,7 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
     const res = await fetch(`/api/checks/${encodeURIComponent(block)}`, {
       headers: { Accept: "application/json" },
     });
-    if (res.ok) show(Latest.parse(await res.json()).results);
+    if (res.ok) show(BlockResults.parse(await res.json()).results);
   };
   button.addEventListener("click", async () => {
     button.disabled = true;
@@ -72,7 +72,7 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
         note.textContent = (body as { error?: { message?: string } }).error?.message ?? `HTTP ${res.status}`;
         return;
       }
-      const run = Run.parse(body);
+      const run = BlockResults.parse(body);
       show(run.results);
       note.textContent = `${run.results.filter((r) => r.status === "pass").length} of ${run.results.length} pass`;
     } catch (err) {
@@ -89,7 +89,7 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   const listen = () => {
     events = new EventSource(`/api/checks/${encodeURIComponent(block)}/events`);
     events.addEventListener("results", (e) => {
-      const pushed = Latest.safeParse(JSON.parse((e as MessageEvent<string>).data));
+      const pushed = BlockResults.safeParse(JSON.parse((e as MessageEvent<string>).data));
       if (pushed.success) show(pushed.data.results);
     });
     events.addEventListener("open", () => void load().catch(() => {}));
