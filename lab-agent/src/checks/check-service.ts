@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import type Docker from "dockerode";
 import type { LoadedExercise } from "../exercises/load-exercises.ts";
 import { listExerciseBlocks, loadExercise } from "../exercises/load-exercises.ts";
@@ -144,9 +145,10 @@ export class CheckService {
         (stream as unknown as { destroy: () => void }).destroy();
         return;
       }
-      stream.on("data", (chunk: Buffer) => {
-        for (const line of chunk.toString("utf8").split("\n")) this.onEvent(line);
-      });
+      // One JSON event per line; a line may arrive split across chunks, so read whole lines.
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) =>
+        this.onEvent(line),
+      );
       // The engine went away (lab down, reset or node rebuilt): watch again once it is back.
       stream.on("error", () => this.unwatch());
       stream.on("end", () => this.unwatch());

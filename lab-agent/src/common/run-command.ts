@@ -13,10 +13,11 @@ export interface CommandResult {
 export function runCommand(
   file: string,
   args: readonly string[],
-  opts: { input?: string; onLine?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
+  opts: { onLine?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CommandResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? process.env });
+    // No stdin: a pipe nobody writes to can only fail (EPIPE when the program exits first).
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
     let stdout = "";
     let stderr = "";
     const collect = (which: "out" | "err") => (chunk: Buffer) => {
@@ -29,7 +30,6 @@ export function runCommand(
     child.stderr.on("data", collect("err"));
     child.on("error", reject);
     child.on("close", (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(opts.input ?? "");
   });
 }
 

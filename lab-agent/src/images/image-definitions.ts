@@ -53,8 +53,7 @@ export const nodeImage: ImageDefinition = {
   contextDir: join(dockerDefinitionsDir, "node"),
   parentArg: "BASE_IMAGE",
   title: "Drydock lab node",
-  description:
-    "A Docker 26 engine (Compose v2, buildx, containerd snapshotter) for docker-in-docker lab nodes.",
+  description: "A Docker 26 engine (Compose v2, buildx, overlay2 storage) for docker-in-docker lab nodes.",
 };
 
 export const registryImage: ImageDefinition = {
