@@ -12,6 +12,8 @@ const SOURCE = join(repoRoot, "exercises", STARTER_APP);
 const FILES = ["README.md", "package.json", "package-lock.json", "tsconfig.json", "src", "migrations"];
 /** An npm cache of the app's locked dependencies, so `npm ci --offline` works in a lab with no internet. */
 export const NPM_CACHE_DIR = ".npm-cache";
+/** A filled npm cache has this index (npm keeps its content-addressed store under `_cacache`). */
+const CACHE_INDEX = join("_cacache", "index-v5");
 
 /**
  * Copies the starter app into a workspace when it is not there yet (never overwrites the
@@ -30,11 +32,19 @@ export async function seedStarterApp(
     copied = true;
     progress({ kind: "info", message: `Copied the starter app into ${target}.` });
   }
-  if (existsSync(join(target, NPM_CACHE_DIR, "index-v5"))) return { copied, npmCache: true };
+  // Copied once: copying it again would change the build context of the Dockerfile's
+  // `--mount=type=bind,source=.npm-cache` and so miss the build cache on every solve.
+  if (existsSync(join(target, NPM_CACHE_DIR, CACHE_INDEX))) return { copied, npmCache: true };
   const cache = await npmCache(home, progress);
   if (!cache) return { copied, npmCache: false };
   cpSync(cache, join(target, NPM_CACHE_DIR), { recursive: true });
   return { copied, npmCache: true };
+}
+
+/** Where the host keeps the npm cache for the starter app's current lockfile. */
+export function hostNpmCacheDir(home: string): string {
+  const lock = readFileSync(join(SOURCE, "package-lock.json"));
+  return join(home, "npm-cache", createHash("sha256").update(lock).digest("hex").slice(0, 16));
 }
 
 /**
@@ -42,9 +52,8 @@ export async function seedStarterApp(
  * npm's own default registry is used (no user config), so the lab's npm finds the same keys.
  */
 async function npmCache(home: string, progress: Progress): Promise<string | undefined> {
-  const lock = readFileSync(join(SOURCE, "package-lock.json"));
-  const dir = join(home, "npm-cache", createHash("sha256").update(lock).digest("hex").slice(0, 16));
-  if (existsSync(join(dir, "index-v5"))) return dir;
+  const dir = hostNpmCacheDir(home);
+  if (existsSync(join(dir, CACHE_INDEX))) return dir;
   const work = mkdtempSync(join(tmpdir(), "drydock-npm-"));
   try {
     cpSync(join(SOURCE, "package.json"), join(work, "package.json"));
