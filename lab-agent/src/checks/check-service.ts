@@ -146,9 +146,7 @@ export class CheckService {
         return;
       }
       // One JSON event per line; a line may arrive split across chunks, so read whole lines.
-      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) =>
-        this.onEvent(line),
-      );
+      createInterface({ input: stream }).on("line", (line) => this.onEvent(line));
       // The engine went away (lab down, reset or node rebuilt): watch again once it is back.
       stream.on("error", () => this.unwatch());
       stream.on("end", () => this.unwatch());

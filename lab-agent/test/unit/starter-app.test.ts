@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { silentProgress } from "../../src/common/progress.ts";
 import {
   hostNpmCacheDir,
@@ -11,7 +11,7 @@ import {
 import { tempHome } from "../support/cli.ts";
 
 const home = tempHome();
-afterEach(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe("seedStarterApp", () => {
   it("copies the app and the host's npm cache once, then leaves the learner's copy alone", async () => {
