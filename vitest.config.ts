@@ -16,7 +16,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["lab-agent/test/unit/**/*.test.ts"],
+          // Pure logic: lab-agent/test/unit, and each check's variant table beside it in lab-agent/src.
+          include: ["lab-agent/test/unit/**/*.test.ts", "lab-agent/src/**/*.test.ts"],
         },
       },
       {

@@ -37,7 +37,7 @@ export async function run(args: string[]): Promise<void> {
       if (!existing) await solveExercise(ctx, { block });
       const exercise = loadExercise(block);
       const snapshotIds = exercise.deliverables
-        .filter((d) => CHECKS.get(d.check.id)?.kind !== "drill")
+        .filter((d) => CHECKS.get(d.check.id)?.kind !== "probe")
         .map((d) => d.id);
       const lab = await openLab(ctx);
       const all: number[] = [];

@@ -11,8 +11,21 @@ export interface CheckContext {
   history: SwarmHistory | undefined;
 }
 
-/** What makes a check's answer change, so the live runner knows when to re-run it. */
-export type Trigger = "image" | "container" | "service" | "node" | "secret" | "network" | "workspace";
+/** A kind of Docker object whose events (`GET /events`, `Type`) may change a check's answer. */
+export type Trigger = "image" | "container" | "service" | "node" | "secret" | "network";
+
+/**
+ * What makes a check's answer change, so the live runner knows when to re-run it. The live
+ * runner reads only this: it never guesses from parameter names.
+ */
+export interface CheckWatches<P> {
+  /** Docker object kinds whose events (on laptop or manager-1) concern the check. */
+  objects: readonly Trigger[];
+  /** Image refs on laptop to poll (BuildKit re-tags an image without an image event). */
+  images?: (params: P) => string[];
+  /** Workspace files to poll, relative to the workspace (editing a file makes no Docker event). */
+  files?: (params: P) => string[];
+}
 
 /**
  * A check: collect reads the lab (Engine APIs, registry API, workspace files) and nothing
@@ -21,10 +34,13 @@ export type Trigger = "image" | "container" | "service" | "node" | "secret" | "n
 export interface CheckDefinition<P = unknown, F = unknown> {
   id: string;
   title: string;
-  /** snapshot reads state; drill does something on purpose (stop, restart, probe); history needs the past. */
-  kind: "snapshot" | "drill" | "history";
+  /**
+   * snapshot reads state; probe does something on purpose (stop, restart, a scratch copy) and
+   * runs only when asked; history needs the past (the swarm history the agent records).
+   */
+  kind: "snapshot" | "probe" | "history";
   params: z.ZodType<P>;
-  triggers: readonly Trigger[];
+  watches: CheckWatches<P>;
   collect(ctx: CheckContext, params: P): Promise<F>;
   evaluate(facts: F, params: P): CheckOutcome;
 }

@@ -23,6 +23,15 @@ export const CheckOutcome = z.object({
 });
 export type CheckOutcome = z.infer<typeof CheckOutcome>;
 
+/**
+ * Why a check could not judge (status `error`), so the learner knows whose move it is:
+ * - `lab-unreachable`: the lab (a node's engine, the registry) did not answer or refused: fix the lab;
+ * - `bad-parameter`: the exercise file gives the check a parameter it does not accept: fix the file;
+ * - `checker-bug`: the check itself threw: not the learner's doing, report it.
+ */
+export const FailureKind = z.enum(["lab-unreachable", "bad-parameter", "checker-bug"]);
+export type FailureKind = z.infer<typeof FailureKind>;
+
 export const CheckResult = z.object({
   /** The deliverable's id, e.g. `image-non-root`. */
   id: z.string(),
@@ -33,6 +42,8 @@ export const CheckResult = z.object({
   /** One line a person reads first. */
   summary: z.string(),
   evidence: z.array(Evidence),
+  /** On error: whose move it is (the lab did not answer, the exercise file is wrong, the checker is). */
+  failure: FailureKind.optional(),
   /** What to do, on fail (and on error). */
   hint: z.string().optional(),
   durationMs: z.number().nonnegative(),

@@ -79,7 +79,7 @@ export const multiStage = defineCheck({
   id: "dockerfile.multistage",
   title: "Multi-stage Dockerfile",
   kind: "snapshot",
-  triggers: ["workspace"],
+  watches: { objects: [], files: (p) => [p.dockerfile] },
   params: z.object({ dockerfile: DockerfileParam }).strict(),
   collect: (ctx, p) => collectDockerfile(ctx, p.dockerfile),
   evaluate: (record) => (record.found ? evaluateMultiStage(record.model) : noDockerfile(record)),
@@ -142,7 +142,7 @@ export const cacheOrder = defineCheck({
   id: "dockerfile.cache-order",
   title: "Dependency layers before sources",
   kind: "snapshot",
-  triggers: ["workspace"],
+  watches: { objects: [], files: (p) => [p.dockerfile] },
   params: z
     .object({
       dockerfile: DockerfileParam,
@@ -194,7 +194,7 @@ export const nonRoot = defineCheck({
   id: "image.user.nonroot",
   title: "Non-root default user",
   kind: "snapshot",
-  triggers: ["image"],
+  watches: { objects: ["image"], images: (p) => [p.image] },
   params: z.object({ image: ImageParam }).strict(),
   async collect(ctx, p) {
     const image = await collectImage(ctx, p.image);
@@ -240,7 +240,7 @@ export const ociLabels = defineCheck({
   id: "image.labels.oci",
   title: "OCI labels",
   kind: "snapshot",
-  triggers: ["image", "workspace"],
+  watches: { objects: ["image"], images: (p) => [p.image], files: (p) => [p.dockerfile] },
   params: z
     .object({
       image: ImageParam,
@@ -304,7 +304,7 @@ export const healthcheck = defineCheck({
   id: "image.healthcheck",
   title: "HEALTHCHECK defined",
   kind: "snapshot",
-  triggers: ["image"],
+  watches: { objects: ["image"], images: (p) => [p.image] },
   params: z.object({ image: ImageParam }).strict(),
   collect: async (ctx, p) => collectImage(ctx, p.image),
   evaluate: (image) => evaluateHealthcheck(image),
@@ -392,7 +392,7 @@ export const runtimeLean = defineCheck({
   id: "image.runtime.lean",
   title: "No compilers or package caches in the runtime image",
   kind: "snapshot",
-  triggers: ["image"],
+  watches: { objects: ["image"], images: (p) => [p.image] },
   params: LeanParams,
   async collect(ctx, p) {
     const image = await collectImage(ctx, p.image);
@@ -447,7 +447,7 @@ export const noSecrets = defineCheck({
   id: "image.secrets.none",
   title: "No secrets in ENV, ARG or history",
   kind: "snapshot",
-  triggers: ["image"],
+  watches: { objects: ["image"], images: (p) => [p.image] },
   params: z.object({ image: ImageParam }).strict(),
   collect: async (ctx, p) => collectImage(ctx, p.image),
   evaluate: (image) => evaluateNoSecrets(image),

@@ -1,8 +1,10 @@
-import { errorMessage } from "../common/errors.ts";
+import { join } from "node:path";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
 import type { DeliverableSpec } from "../exercises/exercise-schema.ts";
 import type { LoadedExercise } from "../exercises/load-exercises.ts";
 import type { CheckContext } from "./check-definition.ts";
-import { CHECKS } from "./check-registry.ts";
+import { badParameter, type CheckFailure, checkerBug, collectFailure } from "./check-failure.ts";
+import { type AnyCheck, CHECKS } from "./check-registry.ts";
 import { type BlockRun, CheckOutcome, type CheckResult } from "./check-result.ts";
 import type { LabAccess } from "./lab-access.ts";
 import type { SwarmHistory } from "./swarm-history.ts";
@@ -48,7 +50,7 @@ export async function runBlock(opts: RunOptions): Promise<BlockRun> {
       Promise.all(needs).then((before) => {
         const blocked = before.filter((r) => r.status !== "pass");
         if (blocked.length > 0 && !opts.ignoreNeeds) return skipped(exercise.block, d, blocked);
-        return runOne(ctx, exercise.block, d);
+        return runOne(ctx, exercise, d);
       }),
     );
   }
@@ -65,6 +67,12 @@ export async function runBlock(opts: RunOptions): Promise<BlockRun> {
 function selectWithNeeds(all: readonly DeliverableSpec[], only: readonly string[] | undefined): Set<string> {
   if (!only) return new Set(all.map((d) => d.id));
   const byId = new Map(all.map((d) => [d.id, d]));
+  const unknown = only.filter((id) => !byId.has(id));
+  if (unknown.length > 0) {
+    throw new DrydockError(ErrorCode.usage, `No deliverable ${unknown.join(", ")} in this block.`, {
+      hint: `Its deliverables: ${all.map((d) => d.id).join(", ")}.`,
+    });
+  }
   const out = new Set<string>();
   const add = (id: string) => {
     if (out.has(id)) return;
@@ -75,45 +83,55 @@ function selectWithNeeds(all: readonly DeliverableSpec[], only: readonly string[
   return out;
 }
 
-async function runOne(ctx: CheckContext, block: string, d: DeliverableSpec): Promise<CheckResult> {
+async function runOne(ctx: CheckContext, exercise: LoadedExercise, d: DeliverableSpec): Promise<CheckResult> {
   const def = CHECKS.get(d.check.id);
   const t0 = performance.now();
-  const base = { id: d.id, check: d.check.id, block, waits: def?.kind === "drill" };
-  let outcome: CheckOutcome;
-  try {
-    if (!def) throw new Error(`unknown check ${d.check.id}`);
-    const params = def.params.parse(d.check.params);
-    const facts = await def.collect(ctx, params);
-    outcome = CheckOutcome.parse(def.evaluate(facts, params));
-    // "Found nothing wrong" is not a pass: a pass must show what it read.
-    if (outcome.status === "pass" && outcome.evidence.length === 0) {
-      outcome = {
-        status: "error",
-        summary: `${d.check.id} passed without evidence (a bug in the check).`,
-        evidence: [],
-      };
-    }
-  } catch (err) {
-    outcome = {
-      status: "error",
-      summary: `Could not read the lab: ${errorMessage(err)}`,
-      evidence: [],
-    };
-  }
+  const base = { id: d.id, check: d.check.id, block: exercise.block, waits: def?.kind === "probe" };
+  const outcome = await judge(ctx, exercise, d, def);
+  const hint = outcome.status === "pass" ? undefined : "failure" in outcome ? outcome.hint : d.hint;
   return {
     ...base,
-    ...outcome,
-    ...(outcome.status === "pass"
-      ? {}
-      : {
-          hint:
-            outcome.status === "error"
-              ? "Is the lab up? `drydock lab status` shows each node; then check again."
-              : d.hint,
-        }),
+    status: outcome.status,
+    summary: outcome.summary,
+    evidence: outcome.evidence,
+    ...("failure" in outcome ? { failure: outcome.failure } : {}),
+    ...(hint ? { hint } : {}),
     durationMs: performance.now() - t0,
     at: new Date().toISOString(),
   };
+}
+
+/**
+ * Parses the parameters, collects, evaluates. Each stage fails in its own way (check-failure.ts):
+ * a parameter the check refuses, a lab that did not answer, a checker that threw.
+ */
+async function judge(
+  ctx: CheckContext,
+  exercise: LoadedExercise,
+  d: DeliverableSpec,
+  def: AnyCheck | undefined,
+): Promise<CheckOutcome | (CheckOutcome & CheckFailure)> {
+  const failed = (f: CheckFailure): CheckOutcome & CheckFailure => ({ ...f, status: "error", evidence: [] });
+  if (!def) return failed(checkerBug(new Error(`no check has the id ${d.check.id}`), d.check.id));
+  const where = { file: join(exercise.dir, "exercise.yaml"), index: exercise.deliverables.indexOf(d) };
+  const params = def.params.safeParse(d.check.params);
+  if (!params.success) return failed(badParameter(params.error, def.id, where));
+  let facts: unknown;
+  try {
+    facts = await def.collect(ctx, params.data);
+  } catch (err) {
+    return failed(collectFailure(err, def.id));
+  }
+  let outcome: CheckOutcome;
+  try {
+    outcome = CheckOutcome.parse(def.evaluate(facts, params.data));
+  } catch (err) {
+    return failed(checkerBug(err, def.id));
+  }
+  // "Found nothing wrong" is not a pass: a pass must show what it read.
+  if (outcome.status === "pass" && outcome.evidence.length === 0)
+    return failed(checkerBug(new Error("it passed without evidence"), def.id));
+  return outcome;
 }
 
 function skipped(block: string, d: DeliverableSpec, blocked: CheckResult[]): CheckResult {

@@ -160,8 +160,8 @@ export function evaluateReadOnly(
 export const readOnlyReady = defineCheck({
   id: "image.readonly.healthy",
   title: "Runs healthy with --read-only and a tmpfs",
-  kind: "drill",
-  triggers: ["image"],
+  kind: "probe",
+  watches: { objects: ["image"], images: (p) => [p.image] },
   params: ReadOnlyParams,
   async collect(ctx, p) {
     const image = await collectImage(ctx, p.image);
@@ -319,8 +319,8 @@ export function evaluateSigterm(
 export const sigterm = defineCheck({
   id: "container.sigterm",
   title: "docker stop ends the app cleanly",
-  kind: "drill",
-  triggers: ["container", "image"],
+  kind: "probe",
+  watches: { objects: ["container", "image"] },
   params: z
     .object({
       container: ContainerParam,
@@ -426,7 +426,7 @@ export const pid1 = defineCheck({
   id: "container.pid1",
   title: "PID 1 is the app",
   kind: "snapshot",
-  triggers: ["container"],
+  watches: { objects: ["container"] },
   params: z.object({ container: ContainerParam }).strict(),
   async collect(ctx, p) {
     const info = await collectContainer(ctx, p.container);
@@ -478,7 +478,7 @@ export const containerHealthy = defineCheck({
   id: "container.healthy",
   title: "Health turns healthy",
   kind: "snapshot",
-  triggers: ["container"],
+  watches: { objects: ["container"] },
   params: z
     .object({ container: ContainerParam, waitSeconds: z.number().int().min(0).max(120).default(20) })
     .strict(),
@@ -551,8 +551,8 @@ export function evaluateRestart(
 export const restartPolicy = defineCheck({
   id: "container.restart",
   title: "Restart policy set, and a crash restarts",
-  kind: "drill",
-  triggers: ["container"],
+  kind: "probe",
+  watches: { objects: ["container"] },
   params: z
     .object({
       container: ContainerParam,
@@ -655,7 +655,7 @@ export const logsClean = defineCheck({
   id: "container.logs.json",
   title: "Structured logs on stdout",
   kind: "snapshot",
-  triggers: ["container"],
+  watches: { objects: ["container"] },
   params: z
     .object({ container: ContainerParam, tail: z.number().int().min(10).max(2000).default(200) })
     .strict(),

@@ -86,7 +86,7 @@ export const swarmNodes = defineCheck({
   id: "swarm.nodes",
   title: "Swarm of one manager and two workers",
   kind: "snapshot",
-  triggers: ["node"],
+  watches: { objects: ["node"] },
   params: z
     .object({
       stack: Stack,
@@ -190,7 +190,7 @@ export const stackDeployed = defineCheck({
   id: "swarm.stack.deployed",
   title: "Stack deployed from stack.yml by digest",
   kind: "snapshot",
-  triggers: ["service", "workspace"],
+  watches: { objects: ["service"], files: (p) => [p.stackFile] },
   params: z
     .object({
       stack: Stack,
@@ -241,7 +241,7 @@ export const converged = defineCheck({
   id: "swarm.converged",
   title: "Running replicas equal desired",
   kind: "snapshot",
-  triggers: ["service"],
+  watches: { objects: ["service"] },
   params: z
     .object({
       stack: Stack,
@@ -313,7 +313,7 @@ export const placement = defineCheck({
   id: "swarm.placement",
   title: "Placement constraints on node labels",
   kind: "snapshot",
-  triggers: ["service", "node"],
+  watches: { objects: ["service", "node"] },
   params: z
     .object({
       stack: Stack,
@@ -361,7 +361,7 @@ export const resources = defineCheck({
   id: "swarm.resources",
   title: "Reservations and limits set",
   kind: "snapshot",
-  triggers: ["service"],
+  watches: { objects: ["service"] },
   params: z
     .object({ stack: Stack, services: z.array(ServiceName).min(1).default(["case-api", "worker"]) })
     .strict(),
@@ -417,7 +417,7 @@ export const dbSecret = defineCheck({
   id: "swarm.secret.database-url",
   title: "Database URL injected as a Docker secret",
   kind: "snapshot",
-  triggers: ["service", "secret"],
+  watches: { objects: ["service", "secret"] },
   params: z
     .object({
       stack: Stack,
@@ -496,8 +496,8 @@ export function evaluateOverlay(
 export const overlay = defineCheck({
   id: "swarm.overlay",
   title: "Services reach each other by name over an overlay",
-  kind: "drill",
-  triggers: ["service", "network"],
+  kind: "probe",
+  watches: { objects: ["service", "network"] },
   params: z
     .object({
       stack: Stack,
