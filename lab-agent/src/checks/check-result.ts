@@ -75,3 +75,11 @@ export function fail(summary: string, evidence: Evidence[]): CheckOutcome {
 export function checkError(summary: string, evidence: Evidence[] = []): CheckOutcome {
   return { status: "error", summary, evidence };
 }
+
+/**
+ * A result's evidence as text, one `field=<observed as JSON>` line per value: what an exercise
+ * file's `fresh` and mistakes' `expect.evidence` regexes are matched against.
+ */
+export function evidenceText(r: Pick<CheckResult, "evidence">): string {
+  return r.evidence.map((e) => `${e.field}=${JSON.stringify(e.observed)}`).join("\n");
+}

@@ -13,21 +13,34 @@ interface Io {
 }
 
 /**
- * `drydock check <block> [--all]`: runs the block's checks, stores the run, prints it. Exit 14 when
- * any does not pass. `--all` runs checks whose needs did not pass too, to see every gap at once.
+ * `drydock check <block> [--all] [--only a,b]`: runs the block's checks, stores the run, prints it.
+ * Exit 14 when any does not pass. `--all` runs checks whose needs did not pass too, to see every
+ * gap at once; `--only` runs only those deliverables (and the ones they need).
  */
 export async function checkCommand(
   ctx: LabContext,
   block: string | undefined,
-  opts: { json: boolean; all: boolean },
+  opts: { json: boolean; all: boolean; only?: readonly string[] | undefined },
   io: Io,
 ): Promise<number> {
   if (!block) throw blockNeeded("check");
   const exercise = loadExercise(block);
+  const unknown = (opts.only ?? []).filter((id) => !exercise.deliverables.some((d) => d.id === id));
+  if (unknown.length > 0) {
+    throw new DrydockError(ErrorCode.usage, `Block ${block} has no deliverable ${unknown.join(", ")}.`, {
+      hint: `Its deliverables: ${exercise.deliverables.map((d) => d.id).join(", ")}.`,
+    });
+  }
   const lab = await openLab(ctx);
   const store = new ProgressStore(ctx.home);
   try {
-    const run = await runBlock({ lab, exercise, history: store, ignoreNeeds: opts.all });
+    const run = await runBlock({
+      lab,
+      exercise,
+      history: store,
+      ignoreNeeds: opts.all,
+      ...(opts.only ? { only: opts.only } : {}),
+    });
     store.saveRun(run, "cli");
     io.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run));
     return run.results.every((r) => r.status === "pass") ? 0 : exitCodes[ErrorCode.checksFailed];
@@ -47,7 +60,7 @@ export async function solveCommand(
   await solveExercise(ctx, { block, ...(mistake ? { mistake } : {}) });
   io.stdout.write(
     mistake
-      ? `Solved ${block}, then made the mistake for ${mistake}. \`drydock check ${block}\` should now fail it.\n`
+      ? `Solved ${block}, then made the mistake ${mistake}. \`drydock check ${block}\` should now fail it.\n`
       : `Solved ${block}. \`drydock check ${block}\` shows the results.\n`,
   );
 }

@@ -18,7 +18,8 @@ Usage:
   drydock lab reset  [--lab ID]                   fresh engines; the workspace is kept
   drydock lab down   [--lab ID]                   remove the lab's containers, network and volumes
   drydock shell NODE [--lab ID]                   a shell on laptop, manager-1, worker-1 or worker-2
-  drydock check BLOCK [--lab ID] [--json] [--all] check a block's deliverables in the lab (e.g. h03-04)
+  drydock check BLOCK [--lab ID] [--json] [--all] [--only ID,ID]
+                                                  check a block's deliverables in the lab (e.g. h03-04)
   drydock solve BLOCK [--lab ID] [--mistake ID]   perform a block's deliverables (then one realistic mistake)
 
 Options:
@@ -36,6 +37,8 @@ Options:
   --offline           never try a public registry; build everything from Debian packages
   --json              machine-readable output
   --all               check: run every check, even those whose prerequisites have not passed
+  --only ID,ID        check: only these deliverables (and those they need)
+  --mistake ID        solve: then make this mistake (the exercise's mistakes:, e.g. user-root)
   --verbose, -v       show every line of build output
   --version           print Drydock's version
 `;
@@ -58,7 +61,12 @@ const Flags = z
     "no-open": z.boolean().default(false),
     mistake: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{0,63}$/, "a deliverable id, e.g. image-non-root")
+      .regex(/^[a-z][a-z0-9-]{0,63}$/, "a mistake id, e.g. user-root")
+      .optional(),
+    only: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,63}(,[a-z][a-z0-9-]{0,63})*$/, "deliverable ids separated by commas")
+      .transform((s) => s.split(","))
       .optional(),
     host: z.string().min(1).max(255).default("127.0.0.1"),
     port: z.coerce.number().int().min(0).max(65535).default(4600),
@@ -101,6 +109,7 @@ export function parseCommand(argv: string[]): ParsedCommand {
         version: { type: "boolean" },
         "no-open": { type: "boolean" },
         mistake: { type: "string" },
+        only: { type: "string" },
         host: { type: "string" },
         port: { type: "string" },
         grace: { type: "string" },

@@ -104,7 +104,8 @@ async function run(words: string[], flags: Flags, io: Io): Promise<number | void
     case "solve": {
       noExtraWords(words, 2);
       const ctx = await labContext(flags, progress, false);
-      if (command === "check") return checkCommand(ctx, sub, { json: flags.json, all: flags.all }, io);
+      if (command === "check")
+        return checkCommand(ctx, sub, { json: flags.json, all: flags.all, only: flags.only }, io);
       return solveCommand(ctx, sub, flags.mistake, io);
     }
     default:

@@ -18,9 +18,29 @@ export const BLOCK_IDS = [
 export const BlockId = z.enum(BLOCK_IDS);
 export type BlockId = z.infer<typeof BlockId>;
 
-const Kebab = z
+const Kebab = z.string().regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, "an id is kebab-case, e.g. image-non-root");
+
+/** A JavaScript regular expression (no flags), matched against a result's text: see `evidenceText`. */
+const Pattern = z
   .string()
-  .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, "a deliverable id is kebab-case, e.g. image-non-root");
+  .min(1)
+  .refine(
+    (s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "not a valid regular expression" },
+  );
+
+/** A file in the exercise folder: relative, no `..`. */
+const FolderPath = z
+  .string()
+  .regex(/^[a-zA-Z0-9._-][a-zA-Z0-9._/-]*$/, "a path relative to the exercise folder")
+  .refine((p) => !p.split("/").includes(".."), { message: "must stay inside the exercise folder" });
 
 export const DeliverableSpec = z
   .object({
@@ -35,8 +55,11 @@ export const DeliverableSpec = z
     hint: z.string().min(10),
     /** Deliverables that must pass first; otherwise this one is skipped, with the reason. */
     needs: z.array(Kebab).default([]),
-    /** The realistic mistake `drydock solve <block> --mistake <id>` makes, which must fail this check. */
-    mistake: z.string().min(10),
+    /**
+     * What this check's evidence shows on a fresh lab, where it must fail (a regex matched
+     * against `evidenceText` of the result, with `drydock check --all`).
+     */
+    fresh: Pattern,
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -55,6 +78,29 @@ export const DeliverableSpec = z
   });
 export type DeliverableSpec = z.infer<typeof DeliverableSpec>;
 
+/**
+ * A realistic mistake: `drydock solve <block> --mistake <id>` solves the block, then runs the
+ * script on laptop (cwd /workspace); the deliverable named must then fail, as `expect` says.
+ */
+export const MistakeSpec = z
+  .object({
+    /** Unique in the block, e.g. user-root. */
+    id: Kebab,
+    /** The one deliverable it must make fail (others are not asserted). */
+    deliverable: Kebab,
+    /** What the mistake is, in a sentence shown to people. */
+    what: z.string().min(10),
+    /**
+     * A bash script in the exercise folder (e.g. mistakes/user-root.sh). It starts from the solved
+     * state, may assume this block's (and earlier blocks') solve ran, and changes no more than it must.
+     */
+    script: FolderPath,
+    /** What the failing result must show: regexes matched against its summary and its `evidenceText`. */
+    expect: z.object({ summary: Pattern, evidence: Pattern }).strict(),
+  })
+  .strict();
+export type MistakeSpec = z.infer<typeof MistakeSpec>;
+
 export const Exercise = z
   .object({
     block: BlockId,
@@ -66,8 +112,10 @@ export const Exercise = z
       .string()
       .regex(/^[a-zA-Z0-9._-]+$/)
       .default("solve.sh"),
-    files: z.array(z.string().regex(/^[a-zA-Z0-9._-][a-zA-Z0-9._/-]*$/)).default([]),
+    files: z.array(FolderPath).default([]),
     deliverables: z.array(DeliverableSpec).min(1),
+    /** At least one per deliverable; tests make each and expect its deliverable to fail. */
+    mistakes: z.array(MistakeSpec).min(1),
   })
   .strict()
   .superRefine((ex, ctx) => {
@@ -89,6 +137,25 @@ export const Exercise = z
             message: `${n} must come before ${d.id}`,
           });
       });
+    });
+    const mistakeIds = ex.mistakes.map((m) => m.id);
+    ex.mistakes.forEach((m, i) => {
+      if (mistakeIds.indexOf(m.id) !== i)
+        ctx.addIssue({ code: "custom", path: ["mistakes", i, "id"], message: `duplicate id ${m.id}` });
+      if (!ids.includes(m.deliverable))
+        ctx.addIssue({
+          code: "custom",
+          path: ["mistakes", i, "deliverable"],
+          message: `no deliverable ${m.deliverable} in this block`,
+        });
+    });
+    ex.deliverables.forEach((d, i) => {
+      if (!ex.mistakes.some((m) => m.deliverable === d.id))
+        ctx.addIssue({
+          code: "custom",
+          path: ["deliverables", i, "id"],
+          message: `no mistake makes ${d.id} fail: add one under mistakes`,
+        });
     });
   });
 export type Exercise = z.infer<typeof Exercise>;

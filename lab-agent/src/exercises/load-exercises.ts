@@ -46,7 +46,16 @@ export function loadExercise(block: string, dir = EXERCISES_DIR): LoadedExercise
         `${f} does not exist in ${folder}`,
       );
   }
+  parsed.data.mistakes.forEach((m, i) => {
+    if (!existsSync(join(folder, m.script)))
+      throw badExercise(file, `mistakes.${i}.script`, `${m.script} does not exist in ${folder}`);
+  });
   return { ...parsed.data, dir: folder };
+}
+
+/** The files solve copies into the workspace: the solve script, `files`, and every mistake's script. */
+export function exerciseFiles(ex: Exercise): string[] {
+  return [...new Set([ex.solve, ...ex.files, ...ex.mistakes.map((m) => m.script)])];
 }
 
 export function listExerciseBlocks(dir = EXERCISES_DIR): BlockId[] {

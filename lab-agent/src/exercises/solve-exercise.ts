@@ -7,7 +7,14 @@ import type { LabContext } from "../lab/lab-lifecycle.ts";
 import { containerName } from "../lab/lab-names.ts";
 import { readSettings } from "../lab/lab-settings.ts";
 import { formSwarm } from "../lab/lab-swarm.ts";
-import { EXERCISES_DIR, listExerciseBlocks, loadExercise } from "./load-exercises.ts";
+import type { MistakeSpec } from "./exercise-schema.ts";
+import {
+  EXERCISES_DIR,
+  exerciseFiles,
+  type LoadedExercise,
+  listExerciseBlocks,
+  loadExercise,
+} from "./load-exercises.ts";
 import { seedStarterApp } from "./starter-app.ts";
 
 /** Where solve scripts and reference files go in the workspace (seen as /workspace/.drydock on laptop). */
@@ -17,7 +24,7 @@ const NEEDS_SWARM = new Set(["h15-16", "h17"]);
 
 export interface SolveOptions {
   block: string;
-  /** A deliverable id: make its realistic mistake after solving. */
+  /** A mistake id (the exercise's `mistakes:`): run its script after solving. */
   mistake?: string;
 }
 
@@ -28,11 +35,7 @@ export interface SolveOptions {
  */
 export async function solveExercise(ctx: LabContext, opts: SolveOptions): Promise<{ exitCode: number }> {
   const exercise = loadExercise(opts.block);
-  if (opts.mistake !== undefined && !exercise.deliverables.some((d) => d.id === opts.mistake)) {
-    throw new DrydockError(ErrorCode.usage, `Block ${opts.block} has no deliverable "${opts.mistake}".`, {
-      hint: `Its deliverables: ${exercise.deliverables.map((d) => d.id).join(", ")}.`,
-    });
-  }
+  const mistake = opts.mistake === undefined ? undefined : findMistake(exercise, opts.mistake);
   const settings = readSettings(ctx.home, ctx.lab);
   if (!settings) {
     throw new DrydockError(ErrorCode.notFound, `There is no lab named "${ctx.lab}".`, {
@@ -45,36 +48,61 @@ export async function solveExercise(ctx: LabContext, opts: SolveOptions): Promis
       const ex = loadExercise(block);
       const target = join(settings.workspace, SOLVE_DIR, block);
       mkdirSync(target, { recursive: true });
-      for (const f of [ex.solve, ...ex.files])
+      for (const f of exerciseFiles(ex))
         cpSync(join(EXERCISES_DIR, block, f), join(target, f), { recursive: true });
     }
   });
   if (NEEDS_SWARM.has(opts.block)) await formSwarm(ctx);
-  const argv = ["bash", `/workspace/${SOLVE_DIR}/${opts.block}/${exercise.solve}`];
-  if (opts.mistake) argv.push("--mistake", opts.mistake);
-  const title = opts.mistake
-    ? `Solving ${opts.block}, then making the mistake for ${opts.mistake}`
-    : `Solving ${opts.block}`;
-  const result = await step(ctx.progress, "solve", title, () =>
-    execOnLaptop(ctx.docker, containerName(ctx.lab, "laptop"), argv, ctx.progress),
-  );
-  if (result.exitCode !== 0) {
-    throw new DrydockError(
-      ErrorCode.labState,
-      `The solve script for ${opts.block} failed (exit ${result.exitCode}).`,
-      {
-        details: result.tail,
-        hint: "Read the output above; `drydock lab status` shows whether every node is up.",
-      },
-    );
+  const dir = `/workspace/${SOLVE_DIR}/${opts.block}`;
+  await runScript(ctx, "solve", `Solving ${opts.block}`, [
+    `The solve script for ${opts.block}`,
+    `${dir}/${exercise.solve}`,
+  ]);
+  if (mistake) {
+    await runScript(ctx, "mistake", `Making the mistake ${mistake.id}: ${mistake.what}`, [
+      `The script of the mistake ${mistake.id} (${mistake.script})`,
+      `${dir}/${mistake.script}`,
+    ]);
   }
   return { exitCode: 0 };
+}
+
+/** A mistake by its id; a deliverable id (the old `--mistake`) names the mistakes that fail it. */
+function findMistake(exercise: LoadedExercise, id: string): MistakeSpec {
+  const found = exercise.mistakes.find((m) => m.id === id);
+  if (found) return found;
+  const forDeliverable = exercise.mistakes.filter((m) => m.deliverable === id);
+  throw new DrydockError(ErrorCode.usage, `Block ${exercise.block} has no mistake "${id}".`, {
+    hint:
+      forDeliverable.length > 0
+        ? `Mistakes that make ${id} fail: ${forDeliverable.map((m) => m.id).join(", ")}.`
+        : `Its mistakes: ${exercise.mistakes.map((m) => m.id).join(", ")}.`,
+  });
+}
+
+/** Runs a script on laptop (cwd /workspace), streaming its output as progress; a non-zero exit throws. */
+async function runScript(
+  ctx: LabContext,
+  id: string,
+  title: string,
+  [what, script]: [string, string],
+): Promise<void> {
+  const result = await step(ctx.progress, id, title, () =>
+    execOnLaptop(ctx.docker, containerName(ctx.lab, "laptop"), ["bash", script], id, ctx.progress),
+  );
+  if (result.exitCode !== 0) {
+    throw new DrydockError(ErrorCode.labState, `${what} failed (exit ${result.exitCode}).`, {
+      details: result.tail,
+      hint: "Read the output above; `drydock lab status` shows whether every node is up.",
+    });
+  }
 }
 
 async function execOnLaptop(
   docker: Docker,
   laptop: string,
   argv: string[],
+  id: string,
   progress: Progress,
 ): Promise<{ exitCode: number; tail: string }> {
   const exec = await docker.getContainer(laptop).exec({
@@ -94,7 +122,7 @@ async function execOnLaptop(
       partial = lines.pop() ?? "";
       for (const line of lines) {
         tail.push(line);
-        progress({ kind: "log", id: "solve", line });
+        progress({ kind: "log", id, line });
       }
     });
     stream.on("end", () => resolve());

@@ -1,11 +1,16 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { DrydockError } from "../../src/common/errors.ts";
 import { repoRoot } from "../../src/common/paths.ts";
-import { listExerciseBlocks, loadAllExercises, loadExercise } from "../../src/exercises/load-exercises.ts";
+import {
+  exerciseFiles,
+  listExerciseBlocks,
+  loadAllExercises,
+  loadExercise,
+} from "../../src/exercises/load-exercises.ts";
 
 function siteDeliverables(block: string): Array<{ id: string; checkedBy: string }> {
   const text = readFileSync(join(repoRoot, "site/src/content/docs/hours", `${block}.mdx`), "utf8");
@@ -13,15 +18,14 @@ function siteDeliverables(block: string): Array<{ id: string; checkedBy: string 
   return (parseYaml(front) as { deliverables: Array<{ id: string; checkedBy: string }> }).deliverables;
 }
 
-function tempExercise(
-  block: string,
-  yaml: string,
-  files: Record<string, string> = { "solve.sh": "true\n" },
-): string {
+function tempExercise(block: string, yaml: string, files: Record<string, string> = FILES): string {
   const dir = mkdtempSync(join(tmpdir(), "drydock-ex-"));
   mkdirSync(join(dir, block));
   writeFileSync(join(dir, block, "exercise.yaml"), yaml);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, block, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, block, name)), { recursive: true });
+    writeFileSync(join(dir, block, name), text);
+  }
   return dir;
 }
 
@@ -43,8 +47,15 @@ deliverables:
     title: Non-root
     check: { id: image.user.nonroot, params: { image: "app:1" } }
     hint: Add a USER instruction.
-    mistake: USER root left in the file.
+    fresh: "404"
+mistakes:
+  - id: user-root
+    deliverable: image-non-root
+    what: USER root left in the file.
+    script: mistakes/user-root.sh
+    expect: { summary: "runs as root", evidence: 'Config\\.User="root"' }
 `;
+const FILES = { "solve.sh": "true\n", "mistakes/user-root.sh": "true\n" };
 
 describe("exercises", () => {
   it("every exercise in the repository loads (a malformed one fails `npm test` here)", () => {
@@ -87,7 +98,7 @@ describe("exercises", () => {
     ],
     [
       "a need that does not exist",
-      VALID.replace("    mistake:", "    needs: [image-healthcheck]\n    mistake:"),
+      VALID.replace("    fresh:", "    needs: [image-healthcheck]\n    fresh:"),
       "deliverables.0.needs.0",
       /no deliverable image-healthcheck/,
     ],
@@ -109,6 +120,68 @@ describe("exercises", () => {
       "(root)",
       /Unrecognized key/,
     ],
+    [
+      "a deliverable without fresh evidence",
+      VALID.replace('    fresh: "404"\n', ""),
+      "deliverables.0.fresh",
+      /expected string/,
+    ],
+    [
+      "a fresh pattern that is not a regular expression",
+      VALID.replace('fresh: "404"', 'fresh: "40(4"'),
+      "deliverables.0.fresh",
+      /not a valid regular expression/,
+    ],
+    [
+      "the old per-deliverable mistake text",
+      VALID.replace('    fresh: "404"', '    fresh: "404"\n    mistake: USER root left in the file.'),
+      "deliverables.0",
+      /Unrecognized key/,
+    ],
+    ["no mistakes", VALID.slice(0, VALID.indexOf("mistakes:")), "mistakes", /expected array/],
+    [
+      "a mistake for a deliverable that does not exist",
+      VALID.replace("deliverable: image-non-root", "deliverable: image-healthcheck"),
+      "mistakes.0.deliverable",
+      /no deliverable image-healthcheck/,
+    ],
+    [
+      "a deliverable that no mistake makes fail",
+      VALID.replace(
+        "mistakes:",
+        `  - id: image-healthcheck
+    title: Healthcheck
+    check: { id: image.healthcheck, params: { image: "app:1" } }
+    hint: Add a HEALTHCHECK instruction.
+    fresh: "404"
+mistakes:`,
+      ),
+      "deliverables.1.id",
+      /no mistake makes image-healthcheck fail/,
+    ],
+    [
+      "a duplicate mistake id",
+      `${VALID}  - id: user-root
+    deliverable: image-non-root
+    what: USER 0 left in the file.
+    script: mistakes/user-root.sh
+    expect: { summary: "root", evidence: "root" }
+`,
+      "mistakes.1.id",
+      /duplicate id user-root/,
+    ],
+    [
+      "a mistake script outside the exercise folder",
+      VALID.replace("script: mistakes/user-root.sh", "script: ../h05-06/solve.sh"),
+      "mistakes.0.script",
+      /(relative to the exercise folder|inside the exercise folder)/,
+    ],
+    [
+      "an expectation that is not a regular expression",
+      VALID.replace('summary: "runs as root"', 'summary: "runs as (root"'),
+      "mistakes.0.expect.summary",
+      /not a valid regular expression/,
+    ],
   ];
   for (const [what, yaml, path, reason] of cases) {
     it(`refuses ${what}, naming the file, the path and the reason`, () => {
@@ -128,6 +201,18 @@ describe("exercises", () => {
     expect(loadError(tempExercise("h03-04", VALID, {}), "h03-04").message).toContain(
       "at solve: solve.sh does not exist",
     );
+    expect(loadError(tempExercise("h03-04", VALID, { "solve.sh": "true\n" }), "h03-04").message).toContain(
+      "at mistakes.0.script: mistakes/user-root.sh does not exist",
+    );
+  });
+
+  it("every mistake of the repository's exercises names a script that exists, and solve copies it", () => {
+    for (const ex of loadAllExercises()) {
+      for (const m of ex.mistakes) {
+        expect(exerciseFiles(ex), `${ex.block} ${m.id}`).toContain(m.script);
+        expect(existsSync(join(ex.dir, m.script)), `${ex.block} ${m.id}`).toBe(true);
+      }
+    }
   });
 
   it("refuses a block that is not in the course", () => {

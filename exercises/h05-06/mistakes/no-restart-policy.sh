@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# No --restart flag, so a crash leaves the api down.
+source "$(dirname "$0")/lib.sh"
+rerun_api healthy "$image" api
