@@ -3,10 +3,15 @@ import {
   type BlockRun,
   BlockRun as BlockRunSchema,
   type CheckResult,
+  evidenceText,
 } from "../../src/checks/check-result.ts";
+import { SOLVE_DIR } from "../../src/exercises/solve-exercise.ts";
 import { drydock, tempHome } from "./cli.ts";
+import { execIn, hostDocker } from "./lab-helpers.ts";
 
-/** One lab for one block's test file: up in beforeAll, down in afterAll, checks and solves through the CLI. */
+export { evidenceText };
+
+/** One lab for a test file (or a group of blocks): up in beforeAll, down in afterAll, checks and solves through the CLI. */
 export function checkLab(prefix: string) {
   const lab = `${prefix}${Date.now().toString(36).slice(-6)}`;
   const home = tempHome();
@@ -20,11 +25,15 @@ export function checkLab(prefix: string) {
     async down(): Promise<void> {
       await drydock(["lab", "down", "--lab", lab], { home });
     },
-    /** `drydock check <block> --json`; `all` runs checks whose needs did not pass too (`--all`). */
-    async check(block: string, opts: { all?: boolean } = {}): Promise<BlockRun> {
-      const run = await drydock(["check", block, "--lab", lab, "--json", ...(opts.all ? ["--all"] : [])], {
-        home,
-      });
+    /**
+     * `drydock check <block> --json`; `all` runs checks whose needs did not pass too (`--all`),
+     * `only` only those deliverables and their needs (`--only`).
+     */
+    async check(block: string, opts: { all?: boolean; only?: readonly string[] } = {}): Promise<BlockRun> {
+      const args = ["check", block, "--lab", lab, "--json"];
+      if (opts.all) args.push("--all");
+      if (opts.only) args.push("--only", opts.only.join(","));
+      const run = await drydock(args, { home });
       expect([0, 14], run.stderr).toContain(run.code);
       return BlockRunSchema.parse(JSON.parse(run.stdout));
     },
@@ -32,10 +41,23 @@ export function checkLab(prefix: string) {
       const run = await drydock(["lab", "swarm", "--lab", lab], { home });
       expect(run.code, run.stderr).toBe(0);
     },
+    /** `drydock solve <block> [--mistake <mistake-id>]`. */
     async solve(block: string, mistake?: string): Promise<void> {
       const args = ["solve", block, "--lab", lab, ...(mistake ? ["--mistake", mistake] : [])];
       const run = await drydock(args, { home });
       expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
+    },
+    /**
+     * Runs a mistake's script alone on laptop, as `drydock solve --mistake` does after its solve:
+     * for a lab known to be in the block's solved state already (the solve's copy of the script is used).
+     */
+    async mistakeScript(block: string, script: string): Promise<void> {
+      const run = await execIn(await hostDocker(), lab, "laptop", [
+        "bash",
+        "-c",
+        `cd /workspace && bash ${SOLVE_DIR}/${block}/${script}`,
+      ]);
+      expect(run.code, run.output).toBe(0);
     },
   };
 }
@@ -53,9 +75,4 @@ export function expectAllFail(run: BlockRun, evidence: RegExp): void {
     expect(r.hint, r.id).toBeTruthy();
     expect(evidenceText(r), r.id).toMatch(evidence);
   }
-}
-
-/** The evidence of a result, flattened to text, to assert on what was observed. */
-export function evidenceText(r: CheckResult): string {
-  return r.evidence.map((e) => `${e.field}=${JSON.stringify(e.observed)}`).join("\n");
 }

@@ -6,11 +6,10 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * The order of this list is the order they start in; every other file keeps vitest's order.
  */
 const SLOW_FIRST = [
-  "checks-h15-16.test.ts",
-  "checks-h17.test.ts",
-  "checks-h05-06.test.ts",
-  "checks-h03-04.test.ts",
+  // Every exercise, one lab per group of blocks, the groups at the same time: the longest file.
+  "exercises.test.ts",
   "lab-lifecycle.test.ts",
+  "checks-agent.test.ts",
   "compose-stack.test.ts",
   "server-security.test.ts",
   "library-images.test.ts",

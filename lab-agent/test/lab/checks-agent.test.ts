@@ -1,0 +1,95 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { BlockRun, CheckResult } from "../../src/checks/check-result.ts";
+import { readSettings } from "../../src/lab/lab-settings.ts";
+import { api, awaitServerEvent, startAgent } from "../support/agent-client.ts";
+import { checkLab, evidenceText, expectAllFail, result } from "../support/check-lab.ts";
+
+// What exercises.test.ts (fresh → solved → each mistake, for every block) does not cover: the
+// agent's API and live re-runs, results across a restart, and stack files Compose rejects.
+const PushedResults = z.object({ block: z.literal("h03-04"), results: z.array(CheckResult) });
+const t = checkLab("ckag");
+
+beforeAll(async () => {
+  await t.up();
+  await t.solve("h03-04");
+});
+afterAll(async () => {
+  await t.down();
+});
+
+describe.sequential(`checks through the agent, on lab ${t.lab}`, () => {
+  it("the agent's API runs and serves results, re-runs them after lab events, and keeps them across a restart", async () => {
+    const latestOf = async (agent: Awaited<ReturnType<typeof startAgent>>) => {
+      const res = await api(agent, "/api/checks/h03-04");
+      expect(res.status).toBe(200);
+      return (await res.json()) as { results: CheckResult[] };
+    };
+    let agent = await startAgent({ home: t.home, lab: t.lab });
+    try {
+      const posted = await api(agent, "/api/checks/h03-04", { method: "POST" });
+      expect(posted.status).toBe(200);
+      const run = BlockRun.parse(await posted.json());
+      expect(run.results.every((r) => r.status === "pass")).toBe(true);
+      expect((await latestOf(agent)).results.find((r) => r.id === "image-non-root")?.status).toBe("pass");
+      expect((await api(agent, "/api/checks/h99")).status).toBe(400);
+      // A rebuild with USER root is an image event on laptop: the agent re-runs the snapshot checks
+      // by itself and pushes the results to the page's event stream.
+      const stream = await api(agent, "/api/checks/h03-04/events");
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const pushed = awaitServerEvent(
+        stream,
+        "results",
+        (data) => {
+          const r = PushedResults.parse(data).results.find((x) => x.id === "image-non-root");
+          return r?.status === "fail" ? r : undefined;
+        },
+        90_000,
+      );
+      await t.solve("h03-04", "user-root");
+      const live = await pushed;
+      expect(evidenceText(live)).toContain('Config.User="root"');
+      expect((await latestOf(agent)).results.find((r) => r.id === "image-non-root")?.status).toBe("fail");
+      // A run stored by another process (`drydock check`) is pushed too.
+      const again = awaitServerEvent(
+        await api(agent, "/api/checks/h03-04/events"),
+        "results",
+        (data) => PushedResults.parse(data).results.find((x) => x.id === "image-non-root" && x.at > live.at),
+        60_000,
+      );
+      await t.check("h03-04", { only: ["image-non-root"] });
+      expect((await again).status).toBe("fail");
+    } finally {
+      await agent.stop();
+    }
+    agent = await startAgent({ home: t.home, lab: t.lab });
+    try {
+      const after = await latestOf(agent);
+      expect(after.results.find((r) => r.id === "image-non-root")?.status).toBe("fail");
+      expect(after.results).toHaveLength(8);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("h15-16 with a swarm but no stack: the swarm passes, every stack check fails; a stack file Compose rejects says so", async () => {
+    await t.swarm();
+    const run = await t.check("h15-16", { all: true });
+    expect(result(run, "swarm-initialized").status).toBe("pass");
+    const rest = { ...run, results: run.results.filter((r) => r.id !== "swarm-initialized") };
+    expectAllFail(rest, /no such file|Spec\.Name=\[\]/);
+    // A stack file that Compose itself rejects is read as Compose reads it, not as bare YAML.
+    const stackFile = join(readSettings(t.home, t.lab)?.workspace ?? "", "reg-case-platform", "stack.yml");
+    writeFileSync(stackFile, "services:\n  case-api:\n    imagee: registry:5000/reg-case-platform\n");
+    try {
+      const broken = result(await t.check("h15-16", { only: ["stack-deployed"] }), "stack-deployed");
+      expect(broken.status).toBe("fail");
+      expect(broken.summary).toMatch(/docker compose config rejects it: .*Additional property imagee/);
+    } finally {
+      rmSync(stackFile, { force: true });
+    }
+  });
+});
