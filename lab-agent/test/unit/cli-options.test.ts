@@ -38,8 +38,17 @@ describe("parseCommand", () => {
     [["--lab", "Has_Caps"], "--lab: a lab id is 1-24 characters"],
     [["--lab", "-starts-with-dash"], "--lab"],
     [["--nope"], "--nope"],
+    [["--only", "image-non-root,"], "--only: deliverable ids separated by commas"],
+    [["--mistake", "User_Root"], "--mistake: a mistake id"],
   ])("refuses %j naming the option", (args, expected) => {
     expect(usageMessage(["lab", "up", ...args])).toContain(expected);
+  });
+
+  it("reads check --only as a list of deliverable ids", () => {
+    expect(
+      parseCommand(["check", "h03-04", "--only", "image-non-root,image-healthcheck"]).flags.only,
+    ).toEqual(["image-non-root", "image-healthcheck"]);
+    expect(parseCommand(["check", "h03-04"]).flags.only).toBeUndefined();
   });
 
   it("takes short flags", () => {
