@@ -6,6 +6,7 @@ import type { LoadedExercise } from "../exercises/load-exercises.ts";
 import { listExerciseBlocks, loadExercise } from "../exercises/load-exercises.ts";
 import type { EngineRole } from "../lab/lab-names.ts";
 import { ProgressStore } from "../progress/progress-store.ts";
+import { ChangeTimes, watchedDeliverables } from "./change-times.ts";
 import type { Trigger } from "./check-definition.ts";
 import { CHECKS } from "./check-registry.ts";
 import type { BlockRun, CheckResult } from "./check-result.ts";
@@ -66,6 +67,8 @@ function watchPlan(): BlockWatch[] {
  */
 export class CheckService {
   readonly store: ProgressStore;
+  /** When the lab last changed, per deliverable (fed by the watchers below; served as `changedAt`). */
+  readonly changes = new ChangeTimes();
   private lab: Promise<LabAccess> | undefined;
   private readonly stops: Array<() => void> = [];
   private readonly pending = new Map<string, NodeJS.Timeout>();
@@ -135,6 +138,7 @@ export class CheckService {
       return;
     }
     this.plan = watchPlan();
+    this.changes.setPlan(watchedDeliverables(listExerciseBlocks().map((b) => loadExercise(b))));
     this.stops.push(recordSwarmHistory(() => lab.engine("manager-1"), lab.lab, this.store));
     this.stops.push(this.pollFingerprints(lab));
     for (const role of ["laptop", "manager-1"] as EngineRole[]) {
@@ -227,7 +231,11 @@ export class CheckService {
           images.map((ref) =>
             laptop
               ? inspectImage(laptop, ref).then(
-                  (i) => i?.Id ?? "-",
+                  (i) => {
+                    const meta = (i as { Metadata?: { LastTagTime?: string } } | undefined)?.Metadata;
+                    this.changes.image(ref, i?.Id ?? "-", meta?.LastTagTime);
+                    return i?.Id ?? "-";
+                  },
                   () => "?",
                 )
               : "?",
@@ -235,8 +243,11 @@ export class CheckService {
         );
         const mtimes = files.map((f) => {
           try {
-            return String(statSync(join(lab.workspace, f)).mtimeMs);
+            const { mtimeMs } = statSync(join(lab.workspace, f));
+            this.changes.file(f, mtimeMs);
+            return String(mtimeMs);
           } catch {
+            this.changes.file(f, Number.NaN);
             return "-";
           }
         });
@@ -265,6 +276,7 @@ export class CheckService {
     } catch {
       return;
     }
+    this.changes.event(event);
     if (event.Actor?.Attributes?.[CHECK_LABEL] !== undefined) return;
     const triggers = EVENT_TRIGGERS[event.Type ?? ""] ?? [];
     for (const { block, triggers: concerns } of this.plan) {
