@@ -44,10 +44,10 @@ export interface DockerEvent {
 /**
  * Event actions that change nothing a check reads: healthcheck and `docker exec` runs, attaching,
  * resizing a terminal, copying files out. (A healthcheck execs every interval: counting those
- * would make every result stale within seconds.)
+ * would make every result stale within seconds. Its `health_status` event comes only when the
+ * status flips, and that is a change.)
  */
-const QUIET_ACTION =
-  /^(?:exec_(?:create|start|die|detach)|health_status|attach|detach|resize|top|archive-path|export)\b/;
+const QUIET_ACTION = /^(?:exec_(?:create|start|die|detach)|attach|detach|resize|top|archive-path|export)\b/;
 
 /** Whether a Docker event may change what a check reads (not one of the checker's own, not a quiet action). */
 export function isRelevantEvent(event: DockerEvent): boolean {

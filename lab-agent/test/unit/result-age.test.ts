@@ -131,9 +131,11 @@ describe("the lab's last change per deliverable", () => {
       c.event({ Type, Action, timeNano: at * 1e6, Actor: { Attributes: { name, ...extra } } });
     event("container", "start", "busybox-1");
     event("container", "exec_start: /bin/sh -c node healthcheck.js", "case-api");
-    event("container", "health_status: healthy", "case-api");
+    event("container", "resize", "case-api");
     event("container", "die", "case-api-probe", T, { "io.drydock.check": "container.sigterm" });
     expect(c.changedAt("h05-06")).toEqual({});
+    event("container", "health_status: unhealthy", "case-api", T + 5);
+    expect(c.changedAt("h05-06")).toEqual({ "app-handles-sigterm": iso(T + 5) });
     event("container", "die", "case-api", T + 10);
     expect(c.changedAt("h05-06")).toEqual({ "app-handles-sigterm": iso(T + 10) });
     // An image event does not concern a deliverable that polls its own image ref.
