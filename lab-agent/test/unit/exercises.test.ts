@@ -56,7 +56,10 @@ describe("exercises", () => {
   it("a block's page lists none of the deliverables its exercise checks (the page takes them from the YAML)", () => {
     for (const ex of loadAllExercises()) {
       const checked = new Set(ex.deliverables.map((d) => d.id));
-      expect(siteDeliverables(ex.block).filter((d) => checked.has(d.id)), ex.block).toEqual([]);
+      expect(
+        siteDeliverables(ex.block).filter((d) => checked.has(d.id)),
+        ex.block,
+      ).toEqual([]);
     }
   });
 
