@@ -1,21 +1,10 @@
 import mdx from "@astrojs/mdx";
 import starlight from "@astrojs/starlight";
 import { defineConfig, passthroughImageService } from "astro/config";
-import { loadAllExercises } from "../lab-agent/src/exercises/load-exercises.ts";
 
-/**
- * The lab exercises (exercises/<block>/exercise.yaml) are validated before the site builds: a
- * malformed one fails the build with its file, the path in it and the reason.
- * DRYDOCK_EXERCISES_DIR points elsewhere (tests).
- */
-const validateExercises = {
-  name: "drydock-exercises",
-  hooks: {
-    "astro:config:setup": () => {
-      loadAllExercises(process.env.DRYDOCK_EXERCISES_DIR || undefined);
-    },
-  },
-};
+// The lab exercises (exercises/<block>/exercise.yaml) are the `exercises` content collection
+// (src/content.config.ts): a malformed one fails the build with its file, the path in it and the
+// reason. DRYDOCK_EXERCISES_DIR points elsewhere (tests).
 
 // The course is static HTML: served by the lab agent (same origin as its API and terminals)
 // or hosted anywhere as plain docs. No image optimisation, so sharp is never needed.
@@ -23,7 +12,6 @@ export default defineConfig({
   telemetry: false,
   image: { service: passthroughImageService() },
   integrations: [
-    validateExercises,
     starlight({
       title: "Drydock",
       description:

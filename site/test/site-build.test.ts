@@ -1,16 +1,21 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadAllExercises } from "../../lab-agent/src/exercises/load-exercises.ts";
 import { builtPages, pageWeight } from "../scripts/page-weight.ts";
-import { BLOCK_IDS, DRILL_IDS } from "../src/course/course-schema.ts";
+import { BLOCK_IDS, BLOCKS, type Deliverable, DRILL_IDS } from "../src/course/course-schema.ts";
+import { toEntry } from "../src/course/exercises-loader.ts";
+import { pageDeliverables } from "../src/course/page-deliverables.ts";
 import { validatePage } from "../src/course/validate-page.ts";
 import { contentPages, frontmatterOf, repoRoot, siteDir } from "./support/site-files.ts";
 
 // The real build, into a temporary folder (site/dist may be served by a running agent).
 const outDir = mkdtempSync(join(tmpdir(), "drydock-site-build-"));
 let pages: Map<string, string>;
+/** The `exercises` collection's entries, as the build makes them. */
+const exercises = loadAllExercises().map(toEntry);
 
 const EXPECTED_PAGES = [
   "/",
@@ -24,13 +29,32 @@ const EXPECTED_PAGES = [
   "/reviews/failure-modes/",
 ];
 
-beforeAll(() => {
-  const astro = join(repoRoot, "node_modules", ".bin", "astro");
-  const build = spawnSync(astro, ["build", "--outDir", outDir], {
-    cwd: siteDir,
-    encoding: "utf8",
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" },
+/**
+ * Runs astro in site/ and waits for it without blocking this worker (a minute-long spawnSync
+ * starves vitest's own messages: "Timeout calling onTaskUpdate").
+ */
+function astro(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(join(repoRoot, "node_modules", ".bin", "astro"), args, {
+      cwd: siteDir,
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+beforeAll(async () => {
+  const build = await astro(["build", "--outDir", outDir]);
   if (build.status !== 0)
     throw new Error(`astro build failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
   pages = builtPages(outDir);
@@ -68,6 +92,35 @@ describe("the built course site", () => {
     expect(hour.lazyFiles.some((f) => f.includes("terminal-session"))).toBe(true);
   });
 
+  it('says "checked in the lab" only for a deliverable with a check, "not checked yet" for the others', () => {
+    const checkedIds = new Set(loadAllExercises().flatMap((e) => e.deliverables.map((d) => d.id)));
+    const said = { lab: [] as string[], "not-yet": [] as string[] };
+    for (const id of BLOCK_IDS) {
+      const html = readFileSync(pages.get(`/hours/${id}/`) as string, "utf8");
+      for (const m of html.matchAll(
+        /<li data-deliverable="([^"]+)" data-checked="([^"]+)"[^>]*>([\s\S]*?)<\/li>/g,
+      )) {
+        const [, deliverable, checked, inner] = m as unknown as [string, string, string, string];
+        if (checked === "lab") {
+          said.lab.push(deliverable);
+          expect(inner, deliverable).toContain("checked in the lab");
+        } else {
+          expect(inner, deliverable).not.toContain("checked in the lab");
+          if (checked === "not-yet") said["not-yet"].push(deliverable);
+        }
+        expect(checked === "lab", deliverable).toBe(checkedIds.has(deliverable));
+      }
+      // Only blocks with checks load the live panel.
+      expect(html.includes('data-checks="lab"'), id).toBe(exercises.some((e) => e.block === id));
+    }
+    expect(new Set(said.lab)).toEqual(checkedIds);
+    // Today: hours 1-2, 7-8, 9-10, 11-12, 13-14 and 18 have lab deliverables with no check yet.
+    expect(said["not-yet"]).toHaveLength(20);
+    // Titles come from exercise.yaml: the h17 page no longer promises "no failed requests".
+    const h17 = readFileSync(pages.get("/hours/h17/") as string, "utf8");
+    expect(h17).toContain("An update to a new digest completes with every task on it");
+  });
+
   it("gives every hour page the lab dock and its run buttons", () => {
     for (const id of BLOCK_IDS) {
       const html = readFileSync(pages.get(`/hours/${id}/`) as string, "utf8");
@@ -95,13 +148,44 @@ describe("course frontmatter", () => {
     for (const p of hours) expect((p.frontmatter as { block?: string }).block, p.slug).toBe(p.slug.slice(6));
   });
 
-  it("uses each deliverable id once in the whole course", () => {
-    const ids = all.flatMap((p) =>
-      ((p.frontmatter as { deliverables?: { id: string }[] }).deliverables ?? []).map((d) => d.id),
-    );
+  it("uses each deliverable id once in the whole course, in exercise.yaml or frontmatter", () => {
+    const ids = [
+      ...exercises.flatMap((e) => e.deliverables.map((d) => d.id)),
+      ...all.flatMap((p) =>
+        ((p.frontmatter as { deliverables?: Deliverable[] }).deliverables ?? []).map((d) => d.id),
+      ),
+    ];
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
     expect(ids).toContain("dockerfile-multi-stage");
     expect(ids).toContain("image-non-root");
+    expect(ids).toContain("backup-restore-tested");
+  });
+
+  it("gives every hour page deliverables, and each exercise the hours and rubric level of its page", () => {
+    for (const p of all.filter((p) => p.slug.startsWith("hours/"))) {
+      const fm = p.frontmatter as { block: string; rubricLevel: number; deliverables?: Deliverable[] };
+      const exercise = exercises.find((e) => e.block === fm.block);
+      expect(
+        pageDeliverables({ block: fm.block, deliverables: fm.deliverables ?? [] }, exercise).length,
+      ).toBeGreaterThan(0);
+      if (!exercise) continue;
+      expect(exercise.hours, fm.block).toEqual(BLOCKS.find((b) => b.id === fm.block)?.hours);
+      expect(exercise.rubricLevel, fm.block).toBe(fm.rubricLevel);
+    }
+  });
+
+  it("refuses a deliverable listed in both exercise.yaml and the page's frontmatter", () => {
+    const exercise = exercises.find((e) => e.block === "h03-04");
+    const page = {
+      block: "h03-04",
+      deliverables: [{ id: "image-non-root", title: "Runs as non-root", checkedBy: "lab" as const }],
+    };
+    expect(() => pageDeliverables(page, exercise)).toThrow(
+      /image-non-root is checked in exercises\/h03-04\/exercise.yaml/,
+    );
+    expect(() => pageDeliverables({ block: "h07-08", deliverables: [] }, undefined)).toThrow(
+      /lists no deliverables/,
+    );
   });
 
   it("rejects a broken page, naming the file and each bad field", () => {
@@ -113,18 +197,14 @@ describe("course frontmatter", () => {
     expect(problems.join("\n")).toMatch(/deliverables\.0\.id: a deliverable id is kebab-case/);
   });
 
-  it("a malformed lab exercise fails the site's build, naming the file, the path in it and the reason", () => {
+  it("a malformed lab exercise fails the site's build, naming the file, the path in it and the reason", async () => {
     // A copy of a real exercise with one field broken; the build reads it through DRYDOCK_EXERCISES_DIR.
     const dir = mkdtempSync(join(tmpdir(), "drydock-bad-exercise-"));
     cpSync(join(repoRoot, "exercises", "h03-04"), join(dir, "h03-04"), { recursive: true });
     const file = join(dir, "h03-04", "exercise.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace(/^hours:.*$/m, "hours: lots"));
     try {
-      const sync = spawnSync(join(repoRoot, "node_modules", ".bin", "astro"), ["sync"], {
-        cwd: siteDir,
-        encoding: "utf8",
-        env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", DRYDOCK_EXERCISES_DIR: dir },
-      });
+      const sync = await astro(["sync"], { DRYDOCK_EXERCISES_DIR: dir });
       expect(sync.status).not.toBe(0);
       expect(`${sync.stdout}${sync.stderr}`).toContain(
         `The exercise file ${file} is invalid at hours: Invalid input: expected array, received string.`,

@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import type { LoadedExercise } from "../exercises/load-exercises.ts";
 import { loadExercise } from "../exercises/load-exercises.ts";
 import { ProgressStore } from "../progress/progress-store.ts";
+import { ChangeTimes } from "./change-times.ts";
 import type { BlockRun } from "./check-result.ts";
 import { CheckRunner } from "./check-runner.ts";
 import { LiveWatcher } from "./live-watcher.ts";
@@ -17,6 +18,8 @@ export type { ResultsListener };
  */
 export class CheckService {
   readonly store: ProgressStore;
+  /** When the lab last changed, per deliverable (fed by the live watcher; served as `changedAt`). */
+  readonly changes = new ChangeTimes();
   private readonly runner: CheckRunner;
   private readonly watcher: LiveWatcher;
   private readonly feed: ResultFeed;
@@ -25,7 +28,7 @@ export class CheckService {
     this.store = new ProgressStore(opts.home);
     this.feed = new ResultFeed(this.store, opts.lab);
     this.runner = new CheckRunner(opts, this.store, () => this.feed.notify());
-    this.watcher = new LiveWatcher(this.runner, this.store, {
+    this.watcher = new LiveWatcher(this.runner, this.store, this.changes, {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });
   }

@@ -3,10 +3,11 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { listExerciseBlocks, loadExercise } from "../exercises/load-exercises.ts";
 import type { EngineRole } from "../lab/lab-names.ts";
+import { type ChangeTimes, isRelevantEvent, watchedDeliverables } from "./change-times.ts";
 import type { Trigger } from "./check-definition.ts";
 import { CHECKS } from "./check-registry.ts";
 import type { CheckRunner } from "./check-runner.ts";
-import { CHECK_LABEL, inspectImage } from "./engine-reads.ts";
+import { inspectImage } from "./engine-reads.ts";
 import type { LabAccess } from "./lab-access.ts";
 import { recordSwarmHistory, type SwarmHistory } from "./swarm-history.ts";
 
@@ -54,16 +55,20 @@ export function watchPlan(blocks: readonly string[] = listExerciseBlocks()): Blo
   });
 }
 
-/** The blocks a Docker event (one line of `GET /events`) concerns; none for Drydock's own probes. */
-export function blocksForEvent(plan: readonly BlockWatch[], line: string): string[] {
+/**
+ * The blocks a Docker event (one line of `GET /events`) concerns; none for Drydock's own probes
+ * or for actions that change nothing a check reads (healthcheck execs). Change times hear it too.
+ */
+export function blocksForEvent(plan: readonly BlockWatch[], line: string, changes?: ChangeTimes): string[] {
   if (!line.trim()) return [];
-  let event: { Type?: string; Actor?: { Attributes?: Record<string, string> } };
+  let event: { Type?: string; Action?: string; Actor?: { Attributes?: Record<string, string> } };
   try {
     event = JSON.parse(line);
   } catch {
     return [];
   }
-  if (event.Actor?.Attributes?.[CHECK_LABEL] !== undefined) return [];
+  changes?.event(event);
+  if (!isRelevantEvent(event)) return [];
   const kind = EVENT_OBJECTS[event.Type ?? ""];
   return kind ? plan.filter((w) => w.objects.has(kind)).map((w) => w.block) : [];
 }
@@ -86,6 +91,7 @@ export class LiveWatcher {
   constructor(
     private readonly runner: CheckRunner,
     private readonly history: SwarmHistory,
+    private readonly changes: ChangeTimes,
     private readonly opts: { debounceMs?: number; pollMs?: number } = {},
   ) {}
 
@@ -104,6 +110,7 @@ export class LiveWatcher {
       return;
     }
     this.plan = watchPlan();
+    this.changes.setPlan(watchedDeliverables(listExerciseBlocks().map((b) => loadExercise(b))));
     this.stops.push(recordSwarmHistory(() => lab.engine("manager-1"), lab.lab, this.history));
     this.stops.push(this.pollFingerprints(lab));
     for (const role of EVENT_ENGINES) {
@@ -117,7 +124,7 @@ export class LiveWatcher {
       }
       // One JSON event per line; a line may arrive split across chunks, so read whole lines.
       createInterface({ input: stream }).on("line", (line) => {
-        for (const block of blocksForEvent(this.plan, line)) this.schedule(block);
+        for (const block of blocksForEvent(this.plan, line, this.changes)) this.schedule(block);
       });
       // The engine went away (lab down, reset or node rebuilt): watch again once it is back.
       stream.on("error", () => this.unwatch());
@@ -165,7 +172,11 @@ export class LiveWatcher {
           images.map((ref) =>
             laptop
               ? inspectImage(laptop, ref).then(
-                  (i) => i?.Id ?? "-",
+                  (i) => {
+                    const meta = (i as { Metadata?: { LastTagTime?: string } } | undefined)?.Metadata;
+                    this.changes.image(ref, i?.Id ?? "-", meta?.LastTagTime);
+                    return i?.Id ?? "-";
+                  },
                   () => "?",
                 )
               : "?",
@@ -173,8 +184,11 @@ export class LiveWatcher {
         );
         const mtimes = files.map((f) => {
           try {
-            return String(statSync(join(lab.workspace, f)).mtimeMs);
+            const { mtimeMs } = statSync(join(lab.workspace, f));
+            this.changes.file(f, mtimeMs);
+            return String(mtimeMs);
           } catch {
+            this.changes.file(f, Number.NaN);
             return "-";
           }
         });

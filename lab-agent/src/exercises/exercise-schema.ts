@@ -1,24 +1,13 @@
 import { z } from "zod";
 import { CHECKS } from "../checks/check-registry.ts";
+import { BLOCK_IDS, DELIVERABLE_ID, DELIVERABLE_ID_MESSAGE } from "../course/course-outline.ts";
 
-export const BLOCK_IDS = [
-  "h01-02",
-  "h03-04",
-  "h05-06",
-  "h07-08",
-  "h09-10",
-  "h11-12",
-  "h13-14",
-  "h15-16",
-  "h17",
-  "h18",
-  "h19",
-  "h20",
-] as const;
+// Block ids and the deliverable id form are the course model's (agent, CLI and site share them).
+export { BLOCK_IDS } from "../course/course-outline.ts";
 export const BlockId = z.enum(BLOCK_IDS);
 export type BlockId = z.infer<typeof BlockId>;
 
-const Kebab = z.string().regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, "an id is kebab-case, e.g. image-non-root");
+const Kebab = z.string().regex(DELIVERABLE_ID, DELIVERABLE_ID_MESSAGE);
 
 /** A JavaScript regular expression (no flags), matched against a result's text: see `evidenceText`. */
 const Pattern = z

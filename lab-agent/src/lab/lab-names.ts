@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { EngineRole, Role, SWARM_ROLES } from "../course/lab-nodes.ts";
 
 /** A lab id names every resource of one lab: containers, network, volumes. */
 export const LabId = z
@@ -11,11 +12,8 @@ export type LabId = z.infer<typeof LabId>;
 
 export const DEFAULT_LAB = "default";
 
-export const ENGINE_ROLES = ["laptop", "manager-1", "worker-1", "worker-2"] as const;
-export type EngineRole = (typeof ENGINE_ROLES)[number];
-export const SWARM_ROLES = ["manager-1", "worker-1", "worker-2"] as const satisfies readonly EngineRole[];
-export const ROLES = ["registry", ...ENGINE_ROLES] as const;
-export type Role = (typeof ROLES)[number];
+// The node roles are the course model's (agent, CLI and site share them).
+export { ENGINE_ROLES, type EngineRole, ROLES, type Role, SWARM_ROLES } from "../course/lab-nodes.ts";
 
 export const LABEL = {
   managed: "io.drydock.managed",

@@ -39,7 +39,7 @@ export async function handleCheckRoutes(
   // The watchers start with the agent; this re-opens them if the lab came up later.
   void checks.watch();
   if (isStream) {
-    streamResults(req, res, checks, block);
+    streamResults(req, res, checks, block, ctx.lab);
     return true;
   }
   if (req.method === "POST") {
@@ -52,11 +52,18 @@ export async function handleCheckRoutes(
     lab: ctx.lab,
     deliverables: exercise.deliverables.map((d) => ({ id: d.id, title: d.title, needs: d.needs })),
     results: checks.store.latest(ctx.lab, block),
+    changedAt: checks.changes.changedAt(block),
   });
   return true;
 }
 
-function streamResults(req: IncomingMessage, res: ServerResponse, checks: CheckService, block: string): void {
+function streamResults(
+  req: IncomingMessage,
+  res: ServerResponse,
+  checks: CheckService,
+  block: string,
+  lab: string,
+): void {
   res.writeHead(200, {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-store",
@@ -64,12 +71,19 @@ function streamResults(req: IncomingMessage, res: ServerResponse, checks: CheckS
   });
   // Tell the browser how long to wait before reconnecting, and flush the headers now.
   res.write("retry: 3000\n\n");
+  // A `results` event (course/check-wire.ts BlockResults) when a run is stored or the lab changes.
   const send = (results: unknown) =>
-    res.write(`event: results\ndata: ${JSON.stringify({ block, results })}\n\n`);
+    res.write(
+      `event: results\ndata: ${JSON.stringify({ block, results, changedAt: checks.changes.changedAt(block) })}\n\n`,
+    );
   const unsubscribe = checks.subscribe(block, send);
+  const unwatchChanges = checks.changes.subscribe((changed) => {
+    if (changed === block) send(checks.store.latest(lab, block));
+  });
   const keepalive = setInterval(() => res.write(": keepalive\n\n"), KEEPALIVE_MS);
   req.on("close", () => {
     clearInterval(keepalive);
     unsubscribe();
+    unwatchChanges();
   });
 }

@@ -1,66 +1,46 @@
 import { z } from "astro/zod";
+import {
+  BLOCK_IDS,
+  BLOCKS,
+  DELIVERABLE_ID,
+  DELIVERABLE_ID_MESSAGE,
+  DRILL_IDS,
+  JUDGES,
+} from "../../../lab-agent/src/course/course-outline.ts";
 
 /**
- * The course's own frontmatter fields, added to Starlight's schema with `docsSchema({ extend })`.
- * Block and deliverable ids are stable: the check engine and saved progress refer to them.
- * (astro/zod is zod 3, which is what Starlight's schema is built with.)
+ * The course's own content schemas, built on the course model (lab-agent/src/course): block,
+ * drill and deliverable ids are defined there once, for the agent, the CLI and this site.
+ * (astro/zod is zod 3, which is what Astro 5's content layer and Starlight's schema are built with.)
  */
-
-/** The 20-hour plan (seed section 21): one page per block, at /hours/<id>/. */
-export const BLOCKS = [
-  { id: "h01-02", hours: [1, 2], title: "Rebuild the mental model" },
-  { id: "h03-04", hours: [3, 4], title: "Dockerfile mastery" },
-  { id: "h05-06", hours: [5, 6], title: "Runtime lifecycle" },
-  { id: "h07-08", hours: [7, 8], title: "Networking and storage" },
-  { id: "h09-10", hours: [9, 10], title: "Compose dev stack" },
-  { id: "h11-12", hours: [11, 12], title: "Compose test harness" },
-  { id: "h13-14", hours: [13, 14], title: "Supply chain evidence" },
-  { id: "h15-16", hours: [15, 16], title: "Swarm stack deploy" },
-  { id: "h17", hours: [17], title: "Rolling update and rollback" },
-  { id: "h18", hours: [18], title: "Security hardening review" },
-  { id: "h19", hours: [19], title: "Observability and incident drill" },
-  { id: "h20", hours: [20], title: "Final review and teach-back" },
-] as const;
-
-export type Block = (typeof BLOCKS)[number];
-export const BLOCK_IDS = BLOCKS.map((b) => b.id) as [Block["id"], ...Block["id"][]];
-
-/** The six failure drills (seed section 17), at /drills/<id>/. */
-export const DRILL_IDS = [
-  "container-crash",
-  "bad-image-rollout",
-  "node-drain",
-  "secret-rotation",
-  "resource-pressure",
-  "registry-outage",
-] as const;
+export {
+  BLOCK_IDS,
+  BLOCKS,
+  type Block,
+  DRILL_IDS,
+  RUBRIC_LEVELS,
+} from "../../../lab-agent/src/course/course-outline.ts";
 
 export const BlockId = z.enum(BLOCK_IDS);
 export const DrillId = z.enum(DRILL_IDS);
+const DeliverableId = z.string().regex(DELIVERABLE_ID, DELIVERABLE_ID_MESSAGE);
 
-const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-
+/**
+ * A deliverable the lab does not check yet, listed in a page's frontmatter. One with a check is
+ * listed in exercises/<block>/exercise.yaml instead (the `exercises` collection), never here too:
+ * when its check arrives, it moves there.
+ */
 export const Deliverable = z
   .object({
     /** Stable kebab-case id, e.g. `image-non-root`: checks and progress are keyed by it. */
-    id: z.string().regex(KEBAB, "a deliverable id is kebab-case, e.g. image-non-root"),
+    id: DeliverableId,
     /** What the learner produces, in one line. */
     title: z.string().min(3),
-    /** Who can tell it is done: the live lab, a file in the workspace, or a mentor. */
-    checkedBy: z.enum(["lab", "document", "mentor"]),
+    /** Who will judge it: a check of the live lab (not written yet), a file in the workspace, or a mentor. */
+    checkedBy: z.enum(JUDGES),
   })
   .strict();
 export type Deliverable = z.infer<typeof Deliverable>;
-
-/** The maturity rubric's six levels (seed section 20). */
-export const RUBRIC_LEVELS = [
-  { level: 1, name: "Command user" },
-  { level: 2, name: "Compose user" },
-  { level: 3, name: "Image engineer" },
-  { level: 4, name: "Runtime engineer" },
-  { level: 5, name: "Platform engineer" },
-  { level: 6, name: "Systems engineer" },
-] as const;
 
 export const courseFields = z
   .object({
@@ -68,6 +48,7 @@ export const courseFields = z
     block: BlockId.optional(),
     /** The plan's hours this page covers, e.g. [3, 4]. */
     hours: z.array(z.number().int().min(1).max(20)).min(1).max(2).optional(),
+    /** The deliverables with no check yet (those with one come from the block's exercise.yaml). */
     deliverables: z.array(Deliverable).default([]),
     /** The rubric level (1-6) whose evidence this page's deliverables build. */
     rubricLevel: z.number().int().min(1).max(6).optional(),
@@ -95,12 +76,28 @@ export const courseFields = z
     if (page.rubricLevel === undefined) {
       ctx.addIssue({ code: "custom", path: ["rubricLevel"], message: "an hour page names its rubric level" });
     }
-    if (page.deliverables.length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["deliverables"],
-        message: "an hour page lists its deliverables",
-      });
-    }
   });
 export type CourseFields = z.infer<typeof courseFields>;
+
+/**
+ * One entry of the `exercises` collection: what the site shows of exercises/<block>/exercise.yaml,
+ * after the agent's own schema (lab-agent/src/exercises/exercise-schema.ts) has validated the file.
+ */
+export const ExerciseEntry = z.object({
+  block: BlockId,
+  title: z.string(),
+  hours: z.array(z.number()),
+  rubricLevel: z.number(),
+  deliverables: z.array(
+    z.object({
+      id: DeliverableId,
+      title: z.string(),
+      /** The check's id, e.g. `image.user.nonroot`. */
+      check: z.string(),
+      /** snapshot and history checks re-run after lab events; a probe runs only on Check now. */
+      kind: z.enum(["snapshot", "probe", "history"]),
+      needs: z.array(z.string()),
+    }),
+  ),
+});
+export type ExerciseEntry = z.infer<typeof ExerciseEntry>;

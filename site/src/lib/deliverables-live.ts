@@ -1,30 +1,20 @@
-import * as z from "zod/mini";
+import {
+  BlockResults,
+  type ChangedAt,
+  type CheckResult as Result,
+} from "../../../lab-agent/src/course/check-wire.ts";
+import { ageText, isStale } from "../../../lab-agent/src/course/result-age.ts";
 import { findAgent } from "./agent-api.ts";
 
 /**
  * The live half of the Deliverables panel: the latest result of each deliverable from
  * GET /api/checks/<block>, then pushed by GET /api/checks/<block>/events (the agent re-runs
- * checks after lab events), evidence on expand,
- * the hint on fail, and Check now (POST). Loaded only when the panel is on screen.
+ * checks after lab events, and says when the lab last changed), evidence on expand,
+ * the hint on fail, and Check now (POST). Each result shows its age (the time on hover) and
+ * "stale" when the lab changed, in a way its check reads, after it was taken.
+ * The schemas are the course model's (lab-agent/src/course/check-wire.ts), shared with the agent.
+ * Loaded only when the panel is on screen.
  */
-const Evidence = z.object({
-  source: z.string(),
-  field: z.string(),
-  observed: z.unknown(),
-  expected: z.optional(z.string()),
-});
-const Result = z.object({
-  id: z.string(),
-  status: z.enum(["pass", "fail", "error", "skipped"]),
-  summary: z.string(),
-  evidence: z.array(Evidence),
-  hint: z.optional(z.string()),
-  durationMs: z.number(),
-  at: z.string(),
-});
-type Result = z.infer<typeof Result>;
-/** GET /api/checks/<block>, a pushed `results` event and a POSTed run all carry these two fields. */
-const BlockResults = z.object({ block: z.string(), results: z.array(Result) });
 
 const LABEL: Record<Result["status"], string> = {
   pass: "passes",
@@ -32,6 +22,8 @@ const LABEL: Record<Result["status"], string> = {
   error: "could not check",
   skipped: "waits",
 };
+/** How often the ages ("2 min ago") are redrawn. */
+const AGE_TICK_MS = 15_000;
 
 export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   const block = panel.dataset.block;
@@ -46,17 +38,31 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   note.setAttribute("aria-live", "polite");
   panel.querySelector(".dd-block-facts")?.append(button, note);
 
-  const show = (results: Result[]) => {
-    for (const r of results) {
+  const latest = new Map<string, Result>();
+  let changedAt: ChangedAt = {};
+  const redraw = () => {
+    const now = Date.now();
+    for (const r of latest.values()) {
       const li = panel.querySelector<HTMLElement>(`li[data-deliverable="${CSS.escape(r.id)}"]`);
-      if (li) render(li, r);
+      if (li) render(li, r, changedAt[r.id], now);
     }
+  };
+  const show = (body: BlockResults) => {
+    for (const r of body.results) latest.set(r.id, r);
+    if (body.changedAt) changedAt = body.changedAt;
+    redraw();
+  };
+  // Between results only the ages move.
+  const tick = () => {
+    const now = Date.now();
+    for (const t of panel.querySelectorAll<HTMLTimeElement>("time.dd-age"))
+      t.textContent = ageText(t.dateTime, now);
   };
   const load = async () => {
     const res = await fetch(`/api/checks/${encodeURIComponent(block)}`, {
       headers: { Accept: "application/json" },
     });
-    if (res.ok) show(BlockResults.parse(await res.json()).results);
+    if (res.ok) show(BlockResults.parse(await res.json()));
   };
   button.addEventListener("click", async () => {
     button.disabled = true;
@@ -73,7 +79,7 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
         return;
       }
       const run = BlockResults.parse(body);
-      show(run.results);
+      show(run);
       note.textContent = `${run.results.filter((r) => r.status === "pass").length} of ${run.results.length} pass`;
     } catch (err) {
       note.textContent = (err as Error).message;
@@ -90,22 +96,34 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
     events = new EventSource(`/api/checks/${encodeURIComponent(block)}/events`);
     events.addEventListener("results", (e) => {
       const pushed = BlockResults.safeParse(JSON.parse((e as MessageEvent<string>).data));
-      if (pushed.success) show(pushed.data.results);
+      if (pushed.success) show(pushed.data);
     });
     events.addEventListener("open", () => void load().catch(() => {}));
   };
+  let ages: ReturnType<typeof setInterval> | undefined;
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") {
       events?.close();
       events = undefined;
-    } else if (!events) listen();
+      clearInterval(ages);
+      ages = undefined;
+    } else {
+      if (!events) listen();
+      ages ??= setInterval(tick, AGE_TICK_MS);
+      tick();
+    }
   });
-  if (document.visibilityState !== "hidden") listen();
+  if (document.visibilityState !== "hidden") {
+    listen();
+    ages = setInterval(tick, AGE_TICK_MS);
+  }
   panel.dataset.live = "on";
 }
 
-function render(li: HTMLElement, r: Result): void {
+function render(li: HTMLElement, r: Result, changedAt: string | undefined, now: number): void {
   li.dataset.status = r.status;
+  const stale = isStale(r.at, changedAt);
+  li.dataset.stale = String(stale);
   let box = li.querySelector<HTMLDetailsElement>("details.dd-result");
   if (!box) {
     box = document.createElement("details");
@@ -113,7 +131,19 @@ function render(li: HTMLElement, r: Result): void {
     li.append(box);
   }
   const summary = document.createElement("summary");
-  summary.textContent = `${LABEL[r.status]}: ${r.summary}`;
+  const age = document.createElement("time");
+  age.className = "dd-age";
+  age.dateTime = r.at;
+  age.textContent = ageText(r.at, now);
+  age.title = `Checked ${new Date(r.at).toLocaleString()}`;
+  summary.append(`${LABEL[r.status]}: ${r.summary} · `, age);
+  if (stale && changedAt) {
+    const mark = document.createElement("span");
+    mark.className = "dd-stale";
+    mark.textContent = " · stale: the lab changed since";
+    mark.title = `The lab changed ${new Date(changedAt).toLocaleString()}, after this result was taken: check again.`;
+    summary.append(mark);
+  }
   const rows = r.evidence.map((e) => {
     const row = document.createElement("li");
     const observed = typeof e.observed === "string" ? e.observed : JSON.stringify(e.observed);
