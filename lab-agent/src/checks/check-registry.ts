@@ -1,13 +1,5 @@
+import { imageChecks } from "./catalog/image/index.ts";
 import type { CheckDefinition } from "./check-definition.ts";
-import {
-  cacheOrder,
-  healthcheck,
-  multiStage,
-  nonRoot,
-  noSecrets,
-  ociLabels,
-  runtimeLean,
-} from "./image-checks.ts";
 import { previousDigest, rollbackAutomatic, rolloutCompleted, updateConfig } from "./rollout-checks.ts";
 import {
   containerHealthy,
@@ -37,13 +29,7 @@ export type AnyCheck = CheckDefinition<any, any>;
 /** Every check an exercise may name, by id. */
 export const CHECKS: ReadonlyMap<string, AnyCheck> = new Map(
   [
-    multiStage,
-    cacheOrder,
-    nonRoot,
-    ociLabels,
-    healthcheck,
-    runtimeLean,
-    noSecrets,
+    ...imageChecks,
     readOnlyReady,
     sigterm,
     pid1,

@@ -5,15 +5,25 @@
  * connection string with a password, a private key, a known token format). `*_FILE`
  * variables that point at a file are the fix, not a finding. Values are never shown whole.
  */
-const SECRET_WORD = /^(PASS|PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|SECRETS|TOKEN|CREDENTIAL|CREDENTIALS|APIKEY|DSN|AUTH)$/;
+const SECRET_WORD =
+  /^(PASS|PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|SECRETS|TOKEN|CREDENTIAL|CREDENTIALS|APIKEY|DSN|AUTH)$/;
 /** Words before KEY that make it a credential (API_KEY, SECRET_ACCESS_KEY, STRIPE_SECRET_KEY…). */
-const KEY_QUALIFIER = /^(API|PRIVATE|SECRET|ACCESS|SIGNING|ENCRYPTION|MASTER|CLIENT|LICENSE|APP|SERVICE|ACCOUNT|AUTH|JWT|SESSION|HMAC|CRYPTO|WEBHOOK|DEPLOY|SSH|TLS|ADMIN)$/;
+const KEY_QUALIFIER =
+  /^(API|PRIVATE|SECRET|ACCESS|SIGNING|ENCRYPTION|MASTER|CLIENT|LICENSE|APP|SERVICE|ACCOUNT|AUTH|JWT|SESSION|HMAC|CRYPTO|WEBHOOK|DEPLOY|SSH|TLS|ADMIN)$/;
 /** Settings about a secret, not the secret: the name's last word says so. */
-const SETTING_WORD = /^(ENABLED|DISABLED|ENABLE|DISABLE|TTL|EXPIRY|EXPIRES|EXPIRATION|LENGTH|MIN|MAX|ROUNDS|COST|ALGORITHM|ALG|HEADER|NAME|ID|PATH|DIR|FILE|FILES|URL|URI|ENDPOINT|HOST|PORT|TIMEOUT|REQUIRED|POLICY|PREFIX|TYPE|VERSION|ISSUER|AUDIENCE|SCOPE|SCOPES|MODE|LEVEL|STRATEGY|PROVIDER|FIELD|PARAM|COOKIE|SIZE|COUNT|LIMIT|INTERVAL|DAYS|HOURS|SECONDS|MINUTES|FORMAT|LOCATION|METHOD)$/;
+const SETTING_WORD =
+  /^(ENABLED|DISABLED|ENABLE|DISABLE|TTL|EXPIRY|EXPIRES|EXPIRATION|LENGTH|MIN|MAX|ROUNDS|COST|ALGORITHM|ALG|HEADER|NAME|ID|PATH|DIR|FILE|FILES|URL|URI|ENDPOINT|HOST|PORT|TIMEOUT|REQUIRED|POLICY|PREFIX|TYPE|VERSION|ISSUER|AUDIENCE|SCOPE|SCOPES|MODE|LEVEL|STRATEGY|PROVIDER|FIELD|PARAM|COOKIE|SIZE|COUNT|LIMIT|INTERVAL|DAYS|HOURS|SECONDS|MINUTES|FORMAT|LOCATION|METHOD)$/;
 /** Names that say secret but hold public data by convention. */
 const ALLOWED_KEYS = new Set(["GPG_KEY", "GPG_KEYS", "PUBLIC_KEY", "NODE_AUTH_TOKEN_FILE", "PWD", "OLDPWD"]);
 /** Secret-bearing names that the word rules miss. */
-const ALWAYS_SECRET = new Set(["AWS_ACCESS_KEY_ID", "PGPASSWORD", "MYSQL_PWD", "PGPASSFILE_CONTENT", "NPM_CONFIG__AUTH", "NPM_CONFIG__AUTHTOKEN"]);
+const ALWAYS_SECRET = new Set([
+  "AWS_ACCESS_KEY_ID",
+  "PGPASSWORD",
+  "MYSQL_PWD",
+  "PGPASSFILE_CONTENT",
+  "NPM_CONFIG__AUTH",
+  "NPM_CONFIG__AUTHTOKEN",
+]);
 /** A URL with a password in it: scheme://user:password@host (the user may be empty: redis://:pw@host). */
 const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:([^@\s/]+)@/i;
 /** ADO.NET / JDBC style: Server=…;User Id=…;Password=…; */
@@ -42,7 +52,8 @@ export function mask(value: string): string {
 /** Whether a variable's name says it carries a secret. */
 export function secretName(key: string): boolean {
   const upper = key.toUpperCase();
-  if (ALLOWED_KEYS.has(upper) || /(^|_)PUBLIC(_|$)|^NEXT_PUBLIC_|^VITE_|^REACT_APP_/.test(upper)) return false;
+  if (ALLOWED_KEYS.has(upper) || /(^|_)PUBLIC(_|$)|^NEXT_PUBLIC_|^VITE_|^REACT_APP_/.test(upper))
+    return false;
   if (ALWAYS_SECRET.has(upper)) return true;
   const words = upper.split(/[_.-]+/).filter(Boolean);
   const last = words.at(-1) ?? "";
@@ -130,10 +141,13 @@ export function scanHistory(createdBy: readonly string[]): SecretFinding[] {
     if (inline) found.push({ where, key: `RUN (${inline})`, masked: mask(command) });
     const token = /_auth(?:Token)?\s*[= ]\s*["']?([^\s"'$][^\s"']{5,})/.exec(command);
     if (!inline && token?.[1]) found.push({ where, key: "RUN (npm auth token)", masked: mask(token[1]) });
-    for (const m of command.matchAll(/(?:^|\s)(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]+)/g)) {
+    for (const m of command.matchAll(
+      /(?:^|\s)(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]+)/g,
+    )) {
       const k = m[1] as string;
       const v = (m[2] ?? "").replace(/^["']|["']$/g, "");
-      if (!inline && !v.startsWith("$") && secretName(k) && secretInPair(k, v)) found.push(finding(where, `RUN ${k}`, v));
+      if (!inline && !v.startsWith("$") && secretName(k) && secretInPair(k, v))
+        found.push(finding(where, `RUN ${k}`, v));
     }
   });
   return found;
@@ -148,19 +162,25 @@ const TEMPLATE = /\.(example|sample|template|dist|defaults)$/;
 export function scanFile(path: string, content: string): SecretFinding[] {
   if (TEMPLATE.test(path) || !CREDENTIAL_FILES.test(path)) return [];
   const where = path;
-  if (/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(content)) return [{ where, key: "private key", masked: `${content.length} bytes` }];
-  if (/\.(p12|pfx|jks|keystore)$/.test(path)) return [{ where, key: "key store", masked: `${content.length} bytes` }];
+  if (/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(content))
+    return [{ where, key: "private key", masked: `${content.length} bytes` }];
+  if (/\.(p12|pfx|jks|keystore)$/.test(path))
+    return [{ where, key: "key store", masked: `${content.length} bytes` }];
   if (/\.npmrc$/.test(path)) {
     const m = /_auth(?:Token)?\s*=\s*([^\s$][^\s]*)/.exec(content);
     return m?.[1] && !m[1].startsWith("${") ? [{ where, key: "_authToken", masked: mask(m[1]) }] : [];
   }
   if (/\.(netrc|pgpass|git-credentials)$|\.aws\/credentials$|\.docker\/config\.json$/.test(path)) {
-    return /password|:\/\/[^:\s]*:[^@\s]+@|aws_secret_access_key|"auth"\s*:\s*"[^"]+"|:[^:\n]+:[^:\n]+:[^:\n]+:[^:\n]+/i.test(content)
+    return /password|:\/\/[^:\s]*:[^@\s]+@|aws_secret_access_key|"auth"\s*:\s*"[^"]+"|:[^:\n]+:[^:\n]+:[^:\n]+:[^:\n]+/i.test(
+      content,
+    )
       ? [{ where, key: "credentials", masked: `${content.length} bytes` }]
       : [];
   }
   if (/credentials(\.json)?$|service-account[^/]*\.json$/.test(path)) {
-    return /"private_key"|"client_secret"|"password"/.test(content) ? [{ where, key: "credentials", masked: `${content.length} bytes` }] : [];
+    return /"private_key"|"client_secret"|"password"/.test(content)
+      ? [{ where, key: "credentials", masked: `${content.length} bytes` }]
+      : [];
   }
   // .env files: the same rules as ENV.
   const env = content

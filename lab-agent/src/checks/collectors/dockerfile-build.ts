@@ -1,7 +1,12 @@
 import { readdir } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import type { CheckContext } from "../check-definition.ts";
-import { collectDockerfile, collectImage, type DockerfileRecord, type ImageRecord } from "../collect-image.ts";
+import {
+  collectDockerfile,
+  collectImage,
+  type DockerfileRecord,
+  type ImageRecord,
+} from "../collect-image.ts";
 import { type BuiltStage, identifyStage } from "../parsers/built-stage.ts";
 import type { DockerfileModel } from "../parsers/dockerfile-model.ts";
 
@@ -53,7 +58,10 @@ export function targetStage(model: DockerfileModel, image: ImageRecord): BuiltSt
   const last = model.stages.at(-1);
   if (!last) return { stage: null, reason: "the Dockerfile has no FROM" };
   if (!image.inspect || !image.history) {
-    return { stage: last, via: `there is no image ${image.ref} yet, so the last stage (what docker build builds)` };
+    return {
+      stage: last,
+      via: `there is no image ${image.ref} yet, so the last stage (what docker build builds)`,
+    };
   }
   return identifyStage(
     model,

@@ -14,7 +14,10 @@ export interface CredentialFiles {
 const MAX = 64 * 1024;
 
 /** Credential-named files under `dir` of a created container, skipping node_modules (test keys ship there). */
-async function scanDir(c: Docker.Container, dir: string): Promise<{ exists: boolean; files: number; found: CredentialFiles["found"] }> {
+async function scanDir(
+  c: Docker.Container,
+  dir: string,
+): Promise<{ exists: boolean; files: number; found: CredentialFiles["found"] }> {
   const stream = await c.getArchive({ path: dir }).catch((err: { statusCode?: number }) => {
     if (err.statusCode === 404) return null;
     throw err;
@@ -53,7 +56,11 @@ async function scanDir(c: Docker.Container, dir: string): Promise<{ exists: bool
 }
 
 /** Reads the app's folder and the home folders of the image, as the merged filesystem shows them. */
-export function collectCredentialFiles(ctx: CheckContext, ref: string, dirs: readonly string[]): Promise<CredentialFiles> {
+export function collectCredentialFiles(
+  ctx: CheckContext,
+  ref: string,
+  dirs: readonly string[],
+): Promise<CredentialFiles> {
   return ctx.memo(`credentials:${ref}:${dirs.join(",")}`, async () => {
     const docker = await ctx.lab.engine("laptop");
     return withStoppedContainer(docker, ref, "image-credentials", async (c) => {

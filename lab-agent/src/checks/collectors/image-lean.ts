@@ -36,14 +36,19 @@ export function collectLeanFacts(
     const workdir = image.inspect?.Config.WorkingDir || "/";
     const artifact = artifactFromCommand(image, p.artifact);
     return withStoppedContainer(docker, image.ref, "image-lean", async (c) => {
-      const roots = [...new Set([workdir, posix.dirname(artifact.path), posix.dirname(posix.dirname(artifact.path))])];
+      const roots = [
+        ...new Set([workdir, posix.dirname(artifact.path), posix.dirname(posix.dirname(artifact.path))]),
+      ];
       let manifest: LeanFacts["manifest"] = null;
       for (const root of roots) {
         const text = await readFileFrom(c, posix.join(root, "package.json"));
         if (text === null) continue;
         try {
           const pkg = JSON.parse(text) as { devDependencies?: Record<string, string> };
-          manifest = { path: posix.join(root, "package.json"), devDependencies: Object.keys(pkg.devDependencies ?? {}) };
+          manifest = {
+            path: posix.join(root, "package.json"),
+            devDependencies: Object.keys(pkg.devDependencies ?? {}),
+          };
         } catch {
           manifest = { path: posix.join(root, "package.json"), devDependencies: [] };
         }
@@ -63,7 +68,13 @@ export function collectLeanFacts(
       ];
       const cacheDirs = [
         ...p.caches,
-        ...(home && home !== "/" ? [posix.join(home, ".npm/_cacache"), posix.join(home, ".cache/yarn"), posix.join(home, ".local/share/pnpm/store")] : []),
+        ...(home && home !== "/"
+          ? [
+              posix.join(home, ".npm/_cacache"),
+              posix.join(home, ".cache/yarn"),
+              posix.join(home, ".local/share/pnpm/store"),
+            ]
+          : []),
         posix.join(appRoot, ".npm/_cacache"),
       ];
       const present: Record<string, boolean> = {};

@@ -5,9 +5,7 @@ import { copyParts, type DockerfileModel, type DockerStage, stageChain } from ".
  * of them), read from the image's history: BuildKit and the classic builder record one entry
  * per instruction of the built stage and of the stages it starts FROM, newest first.
  */
-export type BuiltStage =
-  | { stage: DockerStage; via: string }
-  | { stage: null; reason: string };
+export type BuiltStage = { stage: DockerStage; via: string } | { stage: null; reason: string };
 
 const KEYWORDS = new Set([
   "RUN",
@@ -35,7 +33,8 @@ export function historyEntry(createdBy: string): { keyword: string; rest: string
   const nop = /^\/bin\/sh -c #\(nop\)\s+(.*)$/s.exec(text);
   if (nop) text = (nop[1] ?? "").trim();
   const word = /^([A-Z]+)(?:\s+(.*))?$/s.exec(text);
-  if (word && KEYWORDS.has(word[1] as string)) return { keyword: word[1] as string, rest: (word[2] ?? "").trim() };
+  if (word && KEYWORDS.has(word[1] as string))
+    return { keyword: word[1] as string, rest: (word[2] ?? "").trim() };
   return { keyword: "RUN", rest: text };
 }
 

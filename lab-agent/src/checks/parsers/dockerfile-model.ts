@@ -55,7 +55,10 @@ export function parseDockerfile(path: string, content: string): DockerfileModel 
       getProperties?: () => PropertyLike[];
       getProperty?: () => PropertyLike | null;
     };
-    const flagList = (any.getFlags?.() ?? []).map((f) => ({ name: f.getName().toLowerCase(), value: f.getValue() }));
+    const flagList = (any.getFlags?.() ?? []).map((f) => ({
+      name: f.getName().toLowerCase(),
+      value: f.getValue(),
+    }));
     const flags: Record<string, string | null> = {};
     for (const f of flagList) if (!(f.name in flags)) flags[f.name] = f.value;
     const words = instruction.getArguments().map((a) => a.getValue());
@@ -112,7 +115,13 @@ export function expandVars(text: string, vars: Record<string, string | null>): s
   let unresolved = false;
   const out = text.replace(
     /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (_m, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
+    (
+      _m,
+      braced: string | undefined,
+      op: string | undefined,
+      word: string | undefined,
+      bare: string | undefined,
+    ) => {
       const name = (braced ?? bare) as string;
       const value = vars[name];
       const set = value !== undefined && value !== null;

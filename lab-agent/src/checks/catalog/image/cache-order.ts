@@ -59,7 +59,12 @@ function contextBefore(
       if (fromContext(i)) {
         for (const src of copyParts(i).sources.filter((x) => !isUrl(x))) {
           for (const c of classifySource(src, context, allowed)) {
-            (isInput(c) ? inputs : manifests).push({ line: i.line, how: i.keyword, path: c.path, kind: c.kind });
+            (isInput(c) ? inputs : manifests).push({
+              line: i.line,
+              how: i.keyword,
+              path: c.path,
+              kind: c.kind,
+            });
           }
         }
       } else if ((i.keyword === "COPY" || i.keyword === "ADD") && i.flags.from) {
@@ -67,9 +72,17 @@ function contextBefore(
         const from = stageRef(model, i.flags.from, s.index);
         if (from && !seen.has(from.index)) {
           const up = contextBefore(model, from, null, context, allowed, seen);
-          const wantsOnlyManifests = copyParts(i).sources.every((x) => allowed.includes(x.split("/").at(-1) ?? x));
+          const wantsOnlyManifests = copyParts(i).sources.every((x) =>
+            allowed.includes(x.split("/").at(-1) ?? x),
+          );
           if (wantsOnlyManifests) manifests.push(...up.manifests);
-          else if (up.inputs.length > 0) inputs.push({ line: i.line, how: `COPY --from=${i.flags.from}`, path: up.inputs[0]?.path ?? "", kind: `from stage ${label(from)}` });
+          else if (up.inputs.length > 0)
+            inputs.push({
+              line: i.line,
+              how: `COPY --from=${i.flags.from}`,
+              path: up.inputs[0]?.path ?? "",
+              kind: `from stage ${label(from)}`,
+            });
         }
       }
     }
@@ -77,13 +90,22 @@ function contextBefore(
   return { inputs, manifests };
 }
 
-function bindInputs(i: DockerInstruction, context: readonly string[], allowed: readonly string[]): { inputs: Input[]; manifests: Input[] } {
+function bindInputs(
+  i: DockerInstruction,
+  context: readonly string[],
+  allowed: readonly string[],
+): { inputs: Input[]; manifests: Input[] } {
   const inputs: Input[] = [];
   const manifests: Input[] = [];
   for (const m of mounts(i)) {
     if (m.type !== "bind" || m.from) continue;
     for (const c of classifySource(m.source ?? ".", context, allowed)) {
-      (isInput(c) ? inputs : manifests).push({ line: i.line, how: "RUN --mount=type=bind", path: c.path, kind: c.kind });
+      (isInput(c) ? inputs : manifests).push({
+        line: i.line,
+        how: "RUN --mount=type=bind",
+        path: c.path,
+        kind: c.kind,
+      });
     }
   }
   return { inputs, manifests };
@@ -96,20 +118,30 @@ export function evaluateCacheOrder(build: DockerfileBuild, allowed: readonly str
   const src = model.path;
   const needed = stagesNeeded(model, stage);
   const installs = needed.flatMap((s) =>
-    s.instructions.filter((i) => i.keyword === "RUN" && isProjectInstall(runCommand(i))).map((i) => ({ s, i })),
+    s.instructions
+      .filter((i) => i.keyword === "RUN" && isProjectInstall(runCommand(i)))
+      .map((i) => ({ s, i })),
   );
   const elsewhere = model.stages
     .filter((s) => !needed.includes(s))
-    .flatMap((s) => s.instructions.filter((i) => i.keyword === "RUN" && isProjectInstall(runCommand(i))).map((i) => `${label(s)} line ${i.line}`));
+    .flatMap((s) =>
+      s.instructions
+        .filter((i) => i.keyword === "RUN" && isProjectInstall(runCommand(i)))
+        .map((i) => `${label(s)} line ${i.line}`),
+    );
   const all: Evidence[] = [...evidence];
   if (installs.length === 0) {
     all.push({
       source: src,
       field: "RUN (dependency install)",
-      observed: elsewhere.length > 0 ? `only in stages the image does not use: ${elsewhere.join(", ")}` : "none",
+      observed:
+        elsewhere.length > 0 ? `only in stages the image does not use: ${elsewhere.join(", ")}` : "none",
       expected: "RUN npm ci (or yarn / pnpm install) after copying the manifests",
     });
-    return fail(`No dependency install (npm ci, npm install, yarn, pnpm install) in the stages ${label(stage)} is built from.`, all);
+    return fail(
+      `No dependency install (npm ci, npm install, yarn, pnpm install) in the stages ${label(stage)} is built from.`,
+      all,
+    );
   }
   let problem: string | undefined;
   for (const { s, i } of installs) {
@@ -151,7 +183,11 @@ export const cacheOrder = defineImageCheck({
   id: "dockerfile.cache-order",
   title: "Dependency layers before sources",
   kind: "snapshot",
-  watches: { objects: ["image"], files: (p: z.infer<typeof Params>) => [p.dockerfile], images: (p) => [p.image] },
+  watches: {
+    objects: ["image"],
+    files: (p: z.infer<typeof Params>) => [p.dockerfile],
+    images: (p) => [p.image],
+  },
   params: Params,
   collect: (ctx, p) => collectDockerfileBuild(ctx, p.dockerfile, p.image),
   evaluate: (build, p) => evaluateCacheOrder(build, p.manifests),

@@ -21,5 +21,8 @@ export function defineImageCheck<P, F>(def: V2<P, F>): CheckDefinition<P, F> & {
   if (def.watches.images) triggers.add("image");
   if (def.watches.files) triggers.add("workspace");
   const { watches, kind, ...rest } = def;
-  return { ...defineCheck({ ...rest, kind: kind === "probe" ? "drill" : kind, triggers: [...triggers] }), watches };
+  return {
+    ...defineCheck({ ...rest, kind: kind === "probe" ? "drill" : kind, triggers: [...triggers] }),
+    watches,
+  };
 }

@@ -9,7 +9,9 @@ import { parseImageRef } from "../../spec-parsers.ts";
 import { defineImageCheck } from "./define.ts";
 import { DockerfileParam, IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
 
-export type BaseLabels = { ref: string; labels: Record<string, string> } | { ref: string | null; reason: string };
+export type BaseLabels =
+  | { ref: string; labels: Record<string, string> }
+  | { ref: string | null; reason: string };
 
 const PLACEHOLDER = /<[^>]*>|\b(TODO|FIXME|TBD|changeme|CHANGEME|xxx)\b|^\.\.\.$|^-$/;
 const URL = /^(https?|git|ssh):\/\/[^\s/]+\/\S+$|^git@[^\s:]+:\S+$/;
@@ -23,14 +25,21 @@ function badValue(key: string, value: string): string | null {
   return null;
 }
 
-export function evaluateOciLabels(image: ImageRecord, base: BaseLabels, required: readonly string[]): CheckOutcome {
+export function evaluateOciLabels(
+  image: ImageRecord,
+  base: BaseLabels,
+  required: readonly string[],
+): CheckOutcome {
   if (!image.inspect) return noImage(image);
   const labels = image.inspect.Config.Labels ?? {};
   const evidence: Evidence[] = [
     {
       source: "laptop: base image of the built stage",
       field: "base image",
-      observed: "labels" in base ? `${base.ref} (${Object.keys(base.labels).length} labels)` : `${base.ref ?? "unknown"}: ${base.reason}`,
+      observed:
+        "labels" in base
+          ? `${base.ref} (${Object.keys(base.labels).length} labels)`
+          : `${base.ref ?? "unknown"}: ${base.reason}`,
     },
   ];
   const missing: string[] = [];
@@ -38,7 +47,8 @@ export function evaluateOciLabels(image: ImageRecord, base: BaseLabels, required
   for (const key of required) {
     const value = labels[key];
     const inherited = value !== undefined && "labels" in base && base.labels[key] === value;
-    const problem = value === undefined ? "missing" : inherited ? `inherited from ${base.ref}` : badValue(key, value);
+    const problem =
+      value === undefined ? "missing" : inherited ? `inherited from ${base.ref}` : badValue(key, value);
     if (value !== undefined && !problem && !("labels" in base)) unknown = true;
     evidence.push({
       source: IMAGE_SOURCE,
@@ -55,7 +65,10 @@ export function evaluateOciLabels(image: ImageRecord, base: BaseLabels, required
       evidence,
     );
   }
-  return pass(`The image carries its own ${required.map((k) => `${k}="${labels[k]}"`).join(", ")}.`, evidence);
+  return pass(
+    `The image carries its own ${required.map((k) => `${k}="${labels[k]}"`).join(", ")}.`,
+    evidence,
+  );
 }
 
 /**
@@ -72,7 +85,9 @@ async function baseLabels(ctx: CheckContext, ref: string): Promise<BaseLabels> {
     return { ref, reason: `its base image ${ref} is in another registry, which the lab cannot reach` };
   }
   const repo = inLab ? name.slice("registry:5000/".length) : name.includes("/") ? name : `library/${name}`;
-  const config = await (await ctx.lab.registry()).imageConfig(repo, digest ?? tag ?? "latest").catch(() => undefined);
+  const config = await (await ctx.lab.registry())
+    .imageConfig(repo, digest ?? tag ?? "latest")
+    .catch(() => undefined);
   return config
     ? { ref, labels: config.config?.Labels ?? {} }
     : { ref, reason: `its base image ${ref} is neither on laptop nor in the lab registry` };
@@ -93,19 +108,35 @@ export const ociLabels = defineImageCheck({
   id: "image.labels.oci",
   title: "OCI labels",
   kind: "snapshot",
-  watches: { objects: ["image"], images: (p: z.infer<typeof Params>) => [p.image], files: (p) => [p.dockerfile] },
+  watches: {
+    objects: ["image"],
+    images: (p: z.infer<typeof Params>) => [p.image],
+    files: (p) => [p.dockerfile],
+  },
   params: Params,
   async collect(ctx, p) {
     const build = await collectDockerfileBuild(ctx, p.dockerfile, p.image);
-    if (!build.image.inspect) return { image: build.image, base: { ref: null, reason: "no image" } as BaseLabels };
+    if (!build.image.inspect)
+      return { image: build.image, base: { ref: null, reason: "no image" } as BaseLabels };
     if (!build.dockerfile.found) {
-      return { image: build.image, base: { ref: null, reason: `${build.dockerfile.path}: ${build.dockerfile.reason}, so its base image is unknown` } as BaseLabels };
+      return {
+        image: build.image,
+        base: {
+          ref: null,
+          reason: `${build.dockerfile.path}: ${build.dockerfile.reason}, so its base image is unknown`,
+        } as BaseLabels,
+      };
     }
     const model = build.dockerfile.model;
     const target = targetStage(model, build.image);
-    if (!target.stage) return { image: build.image, base: { ref: null, reason: target.reason } as BaseLabels };
+    if (!target.stage)
+      return { image: build.image, base: { ref: null, reason: target.reason } as BaseLabels };
     const ref = baseImageOf(model, target.stage);
-    if (!ref) return { image: build.image, base: { ref: null, reason: "the stage's FROM uses an ARG with no default" } as BaseLabels };
+    if (!ref)
+      return {
+        image: build.image,
+        base: { ref: null, reason: "the stage's FROM uses an ARG with no default" } as BaseLabels,
+      };
     return { image: build.image, base: await baseLabels(ctx, ref) };
   },
   evaluate: (f, p) => evaluateOciLabels(f.image, f.base, p.required),

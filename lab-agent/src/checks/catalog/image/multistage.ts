@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
 import { collectDockerfileBuild, type DockerfileBuild } from "../../collectors/dockerfile-build.ts";
+import { label } from "../../parsers/built-stage.ts";
 import {
   copyParts,
   type DockerfileModel,
@@ -10,7 +11,6 @@ import {
   stageChain,
   stageRef,
 } from "../../parsers/dockerfile-model.ts";
-import { label } from "../../parsers/built-stage.ts";
 import { defineImageCheck } from "./define.ts";
 import {
   classifySource,
@@ -26,7 +26,18 @@ import {
 } from "./shared.ts";
 
 /** Context files a runtime stage may copy as they are: manifests, settings, and these (migrations, scripts). */
-const RUNTIME_FILES = z.array(z.string().min(1)).default(["migrations", "docker", "entrypoint.sh", "docker-entrypoint.sh", "LICENSE", "public", "static", "config"]);
+const RUNTIME_FILES = z
+  .array(z.string().min(1))
+  .default([
+    "migrations",
+    "docker",
+    "entrypoint.sh",
+    "docker-entrypoint.sh",
+    "LICENSE",
+    "public",
+    "static",
+    "config",
+  ]);
 
 function workdirOf(model: DockerfileModel, stage: DockerStage): string {
   let dir = "/";
@@ -68,13 +79,20 @@ export function evaluateMultiStage(build: DockerfileBuild, runtimeFiles: readonl
           (i.keyword === "RUN" && isBuildStep(runCommand(i))) ||
           (fromContext(i) &&
             copyParts(i).sources.some((x) =>
-              classifySource(x, build.context, [...MANIFESTS, ...PM_FILES]).some((c) => c.kind !== "manifest"),
+              classifySource(x, build.context, [...MANIFESTS, ...PM_FILES]).some(
+                (c) => c.kind !== "manifest",
+              ),
             )),
       )
       .map((i) => `${label(s)} line ${i.line}: ${i.text}`),
   );
   const own = stage.instructions;
-  const fromStages = own.filter((i) => (i.keyword === "COPY" || i.keyword === "ADD") && i.flags.from && stageRef(model, i.flags.from, stage.index));
+  const fromStages = own.filter(
+    (i) =>
+      (i.keyword === "COPY" || i.keyword === "ADD") &&
+      i.flags.from &&
+      stageRef(model, i.flags.from, stage.index),
+  );
   const wholeTree = fromStages.filter((i) => {
     const from = stageRef(model, i.flags.from ?? "", stage.index) as DockerStage;
     const wd = workdirOf(model, from);
@@ -85,18 +103,25 @@ export function evaluateMultiStage(build: DockerfileBuild, runtimeFiles: readonl
   });
   // A context path also copied into the stage it copies artifacts from is a source the build compiles.
   const buildInputs = new Set(
-    fromStages.flatMap((i) => contextCopies(model, stageRef(model, i.flags.from ?? "", stage.index) as DockerStage)).map((s) => s.replace(/^\.\//, "").replace(/\/+$/, "")),
+    fromStages
+      .flatMap((i) => contextCopies(model, stageRef(model, i.flags.from ?? "", stage.index) as DockerStage))
+      .map((s) => s.replace(/^\.\//, "").replace(/\/+$/, "")),
   );
   const allowed = [...MANIFESTS, ...PM_FILES, ...runtimeFiles];
-  const sourceCopies = own
-    .filter(fromContext)
-    .flatMap((i) =>
-      copyParts(i)
-        .sources.filter((x) => !isUrl(x))
-        .flatMap((x) => classifySource(x, build.context, allowed))
-        .filter((c) => c.kind === "whole context" || (c.kind !== "manifest" && buildInputs.has(c.path.replace(/\/+$/, ""))))
-        .map((c) => `line ${i.line}: ${c.path} (${c.kind === "whole context" ? "the whole build context" : "also compiled in the build stage"})`),
-    );
+  const sourceCopies = own.filter(fromContext).flatMap((i) =>
+    copyParts(i)
+      .sources.filter((x) => !isUrl(x))
+      .flatMap((x) => classifySource(x, build.context, allowed))
+      .filter(
+        (c) =>
+          c.kind === "whole context" ||
+          (c.kind !== "manifest" && buildInputs.has(c.path.replace(/\/+$/, ""))),
+      )
+      .map(
+        (c) =>
+          `line ${i.line}: ${c.path} (${c.kind === "whole context" ? "the whole build context" : "also compiled in the build stage"})`,
+      ),
+  );
   const builds = own.filter((i) => i.keyword === "RUN" && isBuildStep(runCommand(i)));
   const more: Evidence[] = [
     {
@@ -131,7 +156,10 @@ export function evaluateMultiStage(build: DockerfileBuild, runtimeFiles: readonl
     );
   }
   if (fromStages.length === 0) {
-    return fail(`The image's stage ${name} (line ${stage.line}) copies nothing from an earlier stage: it is built in one stage.`, all);
+    return fail(
+      `The image's stage ${name} (line ${stage.line}) copies nothing from an earlier stage: it is built in one stage.`,
+      all,
+    );
   }
   if (wholeTree.length > 0) {
     return fail(
@@ -140,10 +168,16 @@ export function evaluateMultiStage(build: DockerfileBuild, runtimeFiles: readonl
     );
   }
   if (sourceCopies.length > 0) {
-    return fail(`The runtime stage ${name} copies sources from the build context: ${sourceCopies.join("; ")}.`, all);
+    return fail(
+      `The runtime stage ${name} copies sources from the build context: ${sourceCopies.join("; ")}.`,
+      all,
+    );
   }
   if (builds.length > 0) {
-    return fail(`The runtime stage ${name} builds at line ${builds[0]?.line} (${builds[0]?.text}): build in an earlier stage.`, all);
+    return fail(
+      `The runtime stage ${name} builds at line ${builds[0]?.line} (${builds[0]?.text}): build in an earlier stage.`,
+      all,
+    );
   }
   return pass(
     `${model.stages.length} stages; the image's stage ${name} starts from ${root.resolved ?? root.image} and copies ${fromStages.length} artifact(s) from earlier stages, no sources.`,
@@ -151,13 +185,19 @@ export function evaluateMultiStage(build: DockerfileBuild, runtimeFiles: readonl
   );
 }
 
-const Params = z.object({ dockerfile: DockerfileParam, image: ImageParam, runtimeFiles: RUNTIME_FILES }).strict();
+const Params = z
+  .object({ dockerfile: DockerfileParam, image: ImageParam, runtimeFiles: RUNTIME_FILES })
+  .strict();
 
 export const multiStage = defineImageCheck({
   id: "dockerfile.multistage",
   title: "Multi-stage Dockerfile",
   kind: "snapshot",
-  watches: { objects: ["image"], files: (p: z.infer<typeof Params>) => [p.dockerfile], images: (p) => [p.image] },
+  watches: {
+    objects: ["image"],
+    files: (p: z.infer<typeof Params>) => [p.dockerfile],
+    images: (p) => [p.image],
+  },
   params: Params,
   collect: (ctx, p) => collectDockerfileBuild(ctx, p.dockerfile, p.image),
   evaluate: (build, p) => evaluateMultiStage(build, p.runtimeFiles),

@@ -26,18 +26,41 @@ export function evaluateNoSecrets(image: ImageRecord, files: CredentialFiles | u
     return true;
   });
   const evidence: Evidence[] = [
-    { source: IMAGE_SOURCE, field: "Config.Env keys", observed: env.map((e) => e.split("=")[0]), expected: "no secret-looking value" },
-    { source: HISTORY_SOURCE, field: "CreatedBy (ARG, ENV, RUN |N …, RUN commands)", observed: `${history.length} entries scanned`, expected: "no secret-looking value" },
+    {
+      source: IMAGE_SOURCE,
+      field: "Config.Env keys",
+      observed: env.map((e) => e.split("=")[0]),
+      expected: "no secret-looking value",
+    },
+    {
+      source: HISTORY_SOURCE,
+      field: "CreatedBy (ARG, ENV, RUN |N …, RUN commands)",
+      observed: `${history.length} entries scanned`,
+      expected: "no secret-looking value",
+    },
     {
       source: `${image.ref}: GET /containers/{scratch}/archive`,
       field: "credential files",
-      observed: files ? [...files.scanned.map((s) => `${s.dir}: ${s.exists ? `${s.files} files` : "absent"}`), ...files.found.map((f) => `found ${f.path}`)] : "not read",
+      observed: files
+        ? [
+            ...files.scanned.map((s) => `${s.dir}: ${s.exists ? `${s.files} files` : "absent"}`),
+            ...files.found.map((f) => `found ${f.path}`),
+          ]
+        : "not read",
       expected: "no .env, private key, .npmrc token or credentials file",
     },
-    ...unique.map((f) => ({ source: f.where, field: f.key, observed: f.masked, expected: "no value baked into the image" })),
+    ...unique.map((f) => ({
+      source: f.where,
+      field: f.key,
+      observed: f.masked,
+      expected: "no value baked into the image",
+    })),
   ];
   if (unique.length > 0) {
-    return fail(`Secrets are baked into the image: ${unique.map((f) => `${f.key} (${f.where})`).join(", ")}.`, evidence);
+    return fail(
+      `Secrets are baked into the image: ${unique.map((f) => `${f.key} (${f.where})`).join(", ")}.`,
+      evidence,
+    );
   }
   return pass(
     `${env.length} ENV entries, ${history.length} history entries and ${files?.scanned.filter((s) => s.exists).length ?? 0} folders hold no secret.`,

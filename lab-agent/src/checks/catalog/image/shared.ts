@@ -94,7 +94,10 @@ export function globToRegExp(glob: string): RegExp {
   let re = "";
   for (let k = 0; k < glob.length; k++) {
     const c = glob[k] as string;
-    if (c === "*") re += glob[k + 1] === "*" ? (k++, ".*") : "[^/]*";
+    if (c === "*" && glob[k + 1] === "*") {
+      re += ".*";
+      k++;
+    } else if (c === "*") re += "[^/]*";
     else if (c === "?") re += "[^/]";
     else if (c === "[") {
       const end = glob.indexOf("]", k);
@@ -117,10 +120,15 @@ export function classifySource(
   allowed: readonly string[],
 ): Array<{ path: string; kind: SourceKind }> {
   const clean = source.replace(/^(\.\/)+/, "").replace(/\/+$/, "");
-  if (clean === "" || clean === "." || clean === "*" || clean === "**") return [{ path: source, kind: "whole context" }];
+  if (clean === "" || clean === "." || clean === "*" || clean === "**")
+    return [{ path: source, kind: "whole context" }];
   const base = (p: string) => p.replace(/\/$/, "").split("/").at(-1) ?? p;
   const one = (p: string): SourceKind =>
-    allowed.includes(base(p)) ? "manifest" : context.includes(`${p.replace(/\/$/, "")}/`) || p.endsWith("/") ? "directory" : "file";
+    allowed.includes(base(p))
+      ? "manifest"
+      : context.includes(`${p.replace(/\/$/, "")}/`) || p.endsWith("/")
+        ? "directory"
+        : "file";
   if (/[*?[]/.test(clean)) {
     const re = globToRegExp(clean);
     const hits = context.filter((p) => re.test(p.replace(/\/$/, "")));
@@ -147,7 +155,9 @@ const SEP = /\s*(?:&&|\|\||;|\||\n)\s*/;
 /** A step that installs the project's dependencies from its manifests (not `npm i -g pnpm`). */
 export function isProjectInstall(command: string): boolean {
   return command.split(SEP).some((part) => {
-    const m = /^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:\S*\/)?(npm|pnpm|yarn|bun)(?:\s+(.*))?$/.exec(part.trim());
+    const m = /^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:\S*\/)?(npm|pnpm|yarn|bun)(?:\s+(.*))?$/.exec(
+      part.trim(),
+    );
     if (!m) return false;
     const words = (m[2] ?? "").split(/\s+/).filter(Boolean);
     const sub = words.find((w) => !w.startsWith("-"));
@@ -157,7 +167,11 @@ export function isProjectInstall(command: string): boolean {
     );
     switch (m[1]) {
       case "npm":
-        return sub === "ci" || sub === "clean-install" || ((sub === "install" || sub === "i") && positional.length === 0);
+        return (
+          sub === "ci" ||
+          sub === "clean-install" ||
+          ((sub === "install" || sub === "i") && positional.length === 0)
+        );
       case "yarn":
         return sub === undefined || sub === "install" || (sub === "workspaces" && words.includes("focus"));
       case "pnpm":

@@ -30,7 +30,10 @@ export const STARTER_CONTEXT = [
   "tsconfig.json",
 ];
 
-export function reference(): { inspect: NonNullable<ImageRecord["inspect"]>; history: NonNullable<ImageRecord["history"]> } {
+export function reference(): {
+  inspect: NonNullable<ImageRecord["inspect"]>;
+  history: NonNullable<ImageRecord["history"]>;
+} {
   return {
     inspect: JSON.parse(fixture("shared", "reference.inspect.json")),
     history: JSON.parse(fixture("shared", "reference.history.json")),
@@ -47,7 +50,10 @@ export function build(dockerfile: string, history?: string[], context = STARTER_
     ? { ref, inspect: reference().inspect, history: history.map((CreatedBy) => ({ CreatedBy, Size: 0 })) }
     : { ref };
   return {
-    dockerfile: { found: true, model: parseDockerfile("/workspace/reg-case-platform/Dockerfile", dockerfile) },
+    dockerfile: {
+      found: true,
+      model: parseDockerfile("/workspace/reg-case-platform/Dockerfile", dockerfile),
+    },
     image,
     context,
   };
@@ -62,7 +68,8 @@ export function historyOf(dockerfile: string, stage: string | number): string[] 
   const s = typeof stage === "number" ? model.stages[stage] : model.stages.find((x) => x.name === stage);
   if (!s) throw new Error(`no stage ${stage}`);
   const chain = [];
-  for (let at: typeof s | undefined = s; at; at = at.parent === null ? undefined : model.stages[at.parent]) chain.unshift(at);
+  for (let at: typeof s | undefined = s; at; at = at.parent === null ? undefined : model.stages[at.parent])
+    chain.unshift(at);
   const lines = chain.flatMap((c) =>
     c.instructions.map((i) => {
       if (i.keyword === "RUN") return `RUN /bin/sh -c ${i.args.join(" ")} # buildkit`;
@@ -73,5 +80,9 @@ export function historyOf(dockerfile: string, stage: string | number): string[] 
       return `${i.keyword} ${i.args.join(" ")}`;
     }),
   );
-  return [...lines.reverse(), '/bin/sh -c #(nop)  CMD ["node"]', "/bin/sh -c #(nop)  LABEL org.opencontainers.image.title=node:20-slim"];
+  return [
+    ...lines.reverse(),
+    '/bin/sh -c #(nop)  CMD ["node"]',
+    "/bin/sh -c #(nop)  LABEL org.opencontainers.image.title=node:20-slim",
+  ];
 }

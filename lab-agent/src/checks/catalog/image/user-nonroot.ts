@@ -10,12 +10,20 @@ import { IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
  * that the image's /etc/passwd or /etc/group lacks makes `docker run` refuse to start
  * ("unable to find user …: no matching entries in passwd file"), so it fails here too.
  */
-export function evaluateNonRoot(image: ImageRecord, files: Pick<ImageFiles, "passwd" | "group"> | undefined): CheckOutcome {
+export function evaluateNonRoot(
+  image: ImageRecord,
+  files: Pick<ImageFiles, "passwd" | "group"> | undefined,
+): CheckOutcome {
   if (!image.inspect) return noImage(image);
   const raw = image.inspect.Config.User ?? "";
   const user = resolveUser(raw, files?.passwd ?? null, files?.group ?? null);
   const evidence: Evidence[] = [
-    { source: IMAGE_SOURCE, field: "Config.User", observed: raw, expected: "a non-root user, e.g. node or 65532" },
+    {
+      source: IMAGE_SOURCE,
+      field: "Config.User",
+      observed: raw,
+      expected: "a non-root user, e.g. node or 65532",
+    },
     { source: `${image.ref}:/etc/passwd`, field: "resolved uid", observed: user.uid, expected: "≠ 0" },
     { source: `${image.ref}:/etc/group`, field: "resolved gid", observed: user.gid },
     { source: `${image.ref}:/etc/passwd`, field: "resolved via", observed: user.problem ?? user.via },
@@ -41,7 +49,9 @@ export const nonRoot = defineImageCheck({
   params: Params,
   async collect(ctx, p) {
     const image = await collectImage(ctx, p.image);
-    const files = image.inspect ? await collectImageFiles(ctx, p.image, { paths: [], emptyDirs: [] }) : undefined;
+    const files = image.inspect
+      ? await collectImageFiles(ctx, p.image, { paths: [], emptyDirs: [] })
+      : undefined;
     return { image, files };
   },
   evaluate: (f) => evaluateNonRoot(f.image, f.files),
