@@ -116,7 +116,7 @@ const Params = z
       REDIS_URL: "redis://127.0.0.1:1/0",
     }),
     tmpfs: z.array(z.string().startsWith("/")).default([]),
-    timeoutSeconds: z.number().int().min(5).max(120).default(30),
+    timeoutSeconds: z.number().int().min(5).max(120).default(60),
   })
   .strict();
 
