@@ -60,7 +60,7 @@ const VARIANTS: Array<[string, LeanFacts, "pass" | "fail", RegExp]> = [
       f.present["/app/node_modules/@types/node"] = true;
     }),
     "fail",
-    /dev dependencies: node/,
+    /dev dependencies: @types\/node/,
   ],
   [
     "build-essential installed in the runtime stage",

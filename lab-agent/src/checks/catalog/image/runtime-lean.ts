@@ -85,7 +85,7 @@ export function evaluateLean(image: ImageRecord, facts: LeanFacts | undefined): 
   }
   if (devShipped.length > 0) {
     return fail(
-      `The runtime image ships dev dependencies: ${devShipped.map((x) => posix.basename(x)).join(", ")} (npm prune --omit=dev or npm ci --omit=dev).`,
+      `The runtime image ships dev dependencies: ${devShipped.map((x) => x.slice(x.lastIndexOf("node_modules/") + "node_modules/".length)).join(", ")} (npm prune --omit=dev or npm ci --omit=dev).`,
       evidence,
     );
   }
