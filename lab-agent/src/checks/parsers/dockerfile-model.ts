@@ -73,7 +73,12 @@ export function parseDockerfile(path: string, content: string): DockerfileModel 
     const model: DockerInstruction = {
       keyword,
       line: instruction.getRange().start.line + 1,
-      args: json ? jsonStrings.map((j) => j.getJSONValue()) : words,
+      args: json
+        ? jsonArgs(
+            instruction.getArgumentsContent(),
+            jsonStrings.map((j) => j.getJSONValue()),
+          )
+        : words,
       json,
       heredoc: words.some((w) => /^<<-?["']?[A-Za-z_]/.test(w)),
       flags,
@@ -105,6 +110,18 @@ export function parseDockerfile(path: string, content: string): DockerfileModel 
     stages.at(-1)?.instructions.push(model);
   }
   return { path, globalArgs, stages };
+}
+
+/** The exec form's words as JSON says (dockerfile-ast's own JSON values drop inner spaces). */
+function jsonArgs(content: string | null, fallback: string[]): string[] {
+  const start = content?.indexOf("[") ?? -1;
+  if (!content || start < 0) return fallback;
+  try {
+    const parsed = JSON.parse(content.slice(start).replace(/\\\r?\n\s*/g, " ")) as unknown;
+    return Array.isArray(parsed) && parsed.every((x) => typeof x === "string") ? parsed : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /**

@@ -51,7 +51,21 @@ const VARIANTS: Array<[string, string, string | number | undefined, "pass" | "fa
     "pass",
     /1 install step/,
   ],
+  [
+    "Yarn Berry PnP: .yarnrc.yml, .yarn/, .pnp.cjs, install through sh -c",
+    "yarn-berry-pnp",
+    1,
+    "pass",
+    /1 install step/,
+  ],
   // wrong
+  [
+    "the install in an exec-form bash -c, after COPY . .",
+    "exec-sh-after-sources",
+    1,
+    "fail",
+    /whole context/,
+  ],
   ["COPY . . before npm ci", "copy-all-first", 1, "fail", /Line 4 \(COPY \., whole context\)/],
   ["*.json and src/ copied before the install", "glob-sources", 1, "fail", /COPY src, directory/],
   [

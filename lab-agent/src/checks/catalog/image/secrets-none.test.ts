@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile and shell variables, not template strings
 import { describe, expect, it } from "vitest";
 import type { ImageRecord } from "../../collect-image.ts";
 import type { CredentialFiles } from "../../collectors/image-credentials.ts";
@@ -7,16 +8,23 @@ import { fixture, reference } from "./test-support.ts";
 const ref = reference();
 const f = (name: string) => fixture("image.secrets.none", name);
 
-function image(extra: { env?: string[]; history?: string[] } = {}): ImageRecord {
+function image(extra: { env?: string[]; history?: string[]; cmd?: string[] } = {}): ImageRecord {
+  const cmd = extra.cmd ? { Cmd: extra.cmd } : {};
   return {
     ref: "registry:5000/reg-case-platform:dev",
     inspect: {
       ...ref.inspect,
-      Config: { ...ref.inspect.Config, Env: [...(ref.inspect.Config.Env ?? []), ...(extra.env ?? [])] },
+      Config: {
+        ...ref.inspect.Config,
+        ...cmd,
+        Env: [...(ref.inspect.Config.Env ?? []), ...(extra.env ?? [])],
+      },
     },
     history: [...(extra.history ?? []).map((CreatedBy) => ({ CreatedBy, Size: 0 })), ...ref.history],
   };
 }
+const CONTEXT = { ".npmrc": f("npmrc-env"), ".env": f("dotenv") };
+
 function files(...found: Array<[string, string]>): CredentialFiles {
   return {
     scanned: [{ dir: "/app", exists: true, files: 40 }],
@@ -77,7 +85,35 @@ const VARIANTS: Array<[string, Parameters<typeof image>[0], CredentialFiles, "pa
     "pass",
     /hold no secret/,
   ],
+  [
+    ".npmrc copied, but it reads ${NPM_TOKEN} from the environment",
+    { history: ["COPY .npmrc package.json ./ # buildkit"] },
+    NONE,
+    "pass",
+    /hold no secret/,
+  ],
   // wrong
+  [
+    "the .env copied, then RUN rm .env: still in a layer",
+    { history: ["RUN /bin/sh -c rm .env # buildkit", "COPY .env ./ # buildkit"] },
+    NONE,
+    "fail",
+    /DATABASE_URL \(history\[1\] \(COPY .env\)\)/,
+  ],
+  [
+    "a deploy key copied for npm ci from git, deleted after",
+    { history: ["COPY id_ed25519 /root/.ssh/ # buildkit"] },
+    NONE,
+    "fail",
+    /COPY id_ed25519/,
+  ],
+  [
+    "a password on the command line (CMD --db-password=…)",
+    { cmd: ["node", "dist/main.js", "--password=hunter22"] },
+    NONE,
+    "fail",
+    /--password/,
+  ],
   [
     "ENV DATABASE_URL with the password (the block's mistake)",
     { env: ["DATABASE_URL=postgres://case:case_dev_secret@postgres:5432/case"] },
@@ -172,7 +208,7 @@ const VARIANTS: Array<[string, Parameters<typeof image>[0], CredentialFiles, "pa
 
 describe("image.secrets.none", () => {
   it.each(VARIANTS)("%s", (_what, extra, found, status, summary) => {
-    const r = evaluateNoSecrets(image(extra), found);
+    const r = evaluateNoSecrets(image(extra), found, CONTEXT);
     expect(r.summary).toMatch(summary);
     expect(r.status).toBe(status);
   });

@@ -88,6 +88,8 @@ export const PM_FILES = [
   ".npm",
   ".pnpm-store",
   ".yarn-offline-mirror",
+  ".pnp.cjs",
+  ".pnp.loader.mjs",
 ];
 
 export function globToRegExp(glob: string): RegExp {
@@ -150,43 +152,53 @@ export function isUrl(s: string): boolean {
 }
 
 const VALUE_FLAG = /^--(cache|prefix|registry|omit|include|loglevel|userconfig|workspace)$|^-w$/;
+/** `sh -c "npm ci"` (an exec-form RUN through a shell) → `npm ci`. */
+export function unwrapShell(command: string): string {
+  const m = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|ash|dash)(?:\s+-[a-z]+(?:\s+pipefail)?)*\s+-c\s+(.*)$/s.exec(
+    command.trim(),
+  );
+  return m ? (m[1] ?? "").replace(/^(["'])(.*)\1$/s, "$2") : command;
+}
+
 const SEP = /\s*(?:&&|\|\||;|\||\n)\s*/;
 
 /** A step that installs the project's dependencies from its manifests (not `npm i -g pnpm`). */
 export function isProjectInstall(command: string): boolean {
-  return command.split(SEP).some((part) => {
-    const m = /^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:\S*\/)?(npm|pnpm|yarn|bun)(?:\s+(.*))?$/.exec(
-      part.trim(),
-    );
-    if (!m) return false;
-    const words = (m[2] ?? "").split(/\s+/).filter(Boolean);
-    const sub = words.find((w) => !w.startsWith("-"));
-    if (words.some((w) => w === "-g" || w === "--global" || w === "global")) return false;
-    const positional = words.filter(
-      (w, k) => k > words.indexOf(sub ?? "") && !w.startsWith("-") && !VALUE_FLAG.test(words[k - 1] ?? ""),
-    );
-    switch (m[1]) {
-      case "npm":
-        return (
-          sub === "ci" ||
-          sub === "clean-install" ||
-          ((sub === "install" || sub === "i") && positional.length === 0)
-        );
-      case "yarn":
-        return sub === undefined || sub === "install" || (sub === "workspaces" && words.includes("focus"));
-      case "pnpm":
-        return sub === "install" || sub === "i" || sub === "fetch";
-      case "bun":
-        return sub === "install" || sub === "i";
-      default:
-        return false;
-    }
-  });
+  return unwrapShell(command)
+    .split(SEP)
+    .some((part) => {
+      const m = /^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:\S*\/)?(npm|pnpm|yarn|bun)(?:\s+(.*))?$/.exec(
+        part.trim(),
+      );
+      if (!m) return false;
+      const words = (m[2] ?? "").split(/\s+/).filter(Boolean);
+      const sub = words.find((w) => !w.startsWith("-"));
+      if (words.some((w) => w === "-g" || w === "--global" || w === "global")) return false;
+      const positional = words.filter(
+        (w, k) => k > words.indexOf(sub ?? "") && !w.startsWith("-") && !VALUE_FLAG.test(words[k - 1] ?? ""),
+      );
+      switch (m[1]) {
+        case "npm":
+          return (
+            sub === "ci" ||
+            sub === "clean-install" ||
+            ((sub === "install" || sub === "i") && positional.length === 0)
+          );
+        case "yarn":
+          return sub === undefined || sub === "install" || (sub === "workspaces" && words.includes("focus"));
+        case "pnpm":
+          return sub === "install" || sub === "i" || sub === "fetch";
+        case "bun":
+          return sub === "install" || sub === "i";
+        default:
+          return false;
+      }
+    });
 }
 
 /** A step that compiles or bundles: what the runtime stage should not do. */
 export function isBuildStep(command: string): boolean {
-  return command
+  return unwrapShell(command)
     .split(SEP)
     .some((part) =>
       /^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:(npm|pnpm|yarn|bun)\s+(run\s+)?build\b|(npx\s+)?(tsc|webpack|vite\s+build|esbuild|next\s+build|nest\s+build|go\s+build|cargo\s+build|mvn|gradle|make)\b)/.test(
