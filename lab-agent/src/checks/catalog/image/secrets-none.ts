@@ -75,8 +75,9 @@ export function evaluateNoSecrets(
       [...(image.inspect.Config.Entrypoint ?? []), ...(image.inspect.Config.Cmd ?? [])],
       "Config.Entrypoint/Cmd",
     ),
-    ...scanCopiedFiles(history, context),
+    // What the merged filesystem still shows first; then what only a lower layer keeps.
     ...fileFindings,
+    ...scanCopiedFiles(history, context),
   ];
   const seen = new Set<string>();
   const unique = findings.filter((f) => {
