@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { extract } from "tar-stream";
 import type { CheckContext } from "../check-definition.ts";
-import { withStoppedContainer } from "../engine-reads.ts";
+import { readFileFrom, withStoppedContainer } from "../engine-reads.ts";
 import { CREDENTIAL_FILES } from "../secret-scan.ts";
 
 export interface CredentialFiles {
@@ -56,12 +56,23 @@ async function scanDir(
 }
 
 /** Reads the app's folder and the home folders of the image, as the merged filesystem shows them. */
+/** Files at the top of the filesystem, read one by one when the app lives in / (archiving / would read everything). */
+export const TOP_LEVEL_CANDIDATES = [
+  "/.env",
+  "/.npmrc",
+  "/id_rsa",
+  "/id_ed25519",
+  "/credentials.json",
+  "/.git-credentials",
+];
+
 export function collectCredentialFiles(
   ctx: CheckContext,
   ref: string,
   dirs: readonly string[],
+  singles: readonly string[] = [],
 ): Promise<CredentialFiles> {
-  return ctx.memo(`credentials:${ref}:${dirs.join(",")}`, async () => {
+  return ctx.memo(`credentials:${ref}:${dirs.join(",")}:${singles.join(",")}`, async () => {
     const docker = await ctx.lab.engine("laptop");
     return withStoppedContainer(docker, ref, "image-credentials", async (c) => {
       const scanned: CredentialFiles["scanned"] = [];
@@ -70,6 +81,10 @@ export function collectCredentialFiles(
         const r = await scanDir(c, dir);
         scanned.push({ dir, exists: r.exists, files: r.files });
         found.push(...r.found);
+      }
+      for (const path of singles) {
+        const content = await readFileFrom(c, path);
+        if (content !== null) found.push({ path, content: content.slice(0, MAX) });
       }
       return { scanned, found };
     });

@@ -65,7 +65,10 @@ export function identifyStage(model: DockerfileModel, history: readonly string[]
   const entries = history.map(historyEntry);
   const matches: DockerStage[] = [];
   for (const stage of model.stages) {
-    const expected = stageChain(model, stage).flatMap((s) => s.instructions);
+    // ONBUILD leaves no history entry (recorded from BuildKit in Docker 26).
+    const expected = stageChain(model, stage)
+      .flatMap((s) => s.instructions)
+      .filter((i) => i.keyword !== "ONBUILD");
     if (expected.length === 0 || expected.length > entries.length) continue;
     const recent = entries.slice(0, expected.length).reverse();
     const ok = expected.every((instr, k) => {

@@ -1,4 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile and shell variables, not template strings
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { identifyStage } from "./built-stage.ts";
 import { expandVars, mounts, parseDockerfile, stagesNeeded } from "./dockerfile-model.ts";
@@ -70,6 +72,18 @@ describe("Dockerfile model", () => {
       "x",
     ]);
     expect(build.stage?.name).toBe("build");
+  });
+
+  it("matches BuildKit's history of ARG without default, SHELL, STOPSIGNAL, VOLUME, heredoc and exec-form RUN, ONBUILD (recorded)", () => {
+    const dockerfile = readFileSync(
+      join(import.meta.dirname, "fixtures", "buildkit-forms.Dockerfile"),
+      "utf8",
+    );
+    const history = JSON.parse(
+      readFileSync(join(import.meta.dirname, "fixtures", "buildkit-forms.history.json"), "utf8"),
+    );
+    const m = parseDockerfile("D", dockerfile);
+    expect(identifyStage(m, history).stage?.name).toBe("final");
   });
 
   it("can't tell between two unrelated stages with the same history", () => {

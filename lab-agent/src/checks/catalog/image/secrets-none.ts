@@ -3,7 +3,11 @@ import { join, normalize } from "node:path";
 import { z } from "zod";
 import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
 import { collectImage, type ImageRecord } from "../../collect-image.ts";
-import { type CredentialFiles, collectCredentialFiles } from "../../collectors/image-credentials.ts";
+import {
+  type CredentialFiles,
+  collectCredentialFiles,
+  TOP_LEVEL_CANDIDATES,
+} from "../../collectors/image-credentials.ts";
 import {
   CREDENTIAL_FILES,
   mask,
@@ -152,7 +156,7 @@ export const noSecrets = defineImageCheck({
     const dirs = workdir === "/" ? p.dirs : [workdir, ...p.dirs];
     return {
       image,
-      files: await collectCredentialFiles(ctx, p.image, dirs),
+      files: await collectCredentialFiles(ctx, p.image, dirs, workdir === "/" ? TOP_LEVEL_CANDIDATES : []),
       context: await contextFiles(ctx.lab.workspace, p.context, image),
     };
   },
