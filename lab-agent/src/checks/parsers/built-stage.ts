@@ -41,7 +41,9 @@ export function historyEntry(createdBy: string): { keyword: string; rest: string
 /** What an instruction leaves in history that we can compare without expanding variables. */
 function fingerprint(keyword: string, value: string): string | null {
   if (value.includes("$")) return null;
-  if (keyword === "USER" || keyword === "WORKDIR") return value.trim();
+  if (keyword === "USER") return value.trim();
+  // A relative WORKDIR is recorded resolved: compare absolute ones only.
+  if (keyword === "WORKDIR") return value.trim().startsWith("/") ? value.trim() : null;
   return null;
 }
 

@@ -86,6 +86,20 @@ describe("Dockerfile model", () => {
     expect(identifyStage(m, history).stage?.name).toBe("final");
   });
 
+  it("matches a relative WORKDIR, which BuildKit records resolved, and COPY --chown/--link (recorded)", () => {
+    const m = parseDockerfile(
+      "D",
+      "FROM busybox AS b\nWORKDIR /src\nRUN echo x > f\nFROM busybox\nWORKDIR app\nCOPY --from=b --chown=1:1 --link /src/f ./f\nUSER 1000:1000\n",
+    );
+    const history = [
+      "USER 1000:1000",
+      "COPY --chown=1:1 /src/f ./f # buildkit",
+      "WORKDIR /app",
+      "/bin/sh -c #(nop)  LABEL x=y",
+    ];
+    expect(identifyStage(m, history).stage?.index).toBe(1);
+  });
+
   it("can't tell between two unrelated stages with the same history", () => {
     const m = parseDockerfile("D", "FROM a AS one\nUSER node\nFROM a AS two\nUSER node\n");
     const r = identifyStage(m, ["USER node", "base"]);
