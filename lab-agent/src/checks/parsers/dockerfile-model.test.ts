@@ -100,6 +100,16 @@ describe("Dockerfile model", () => {
     expect(identifyStage(m, history).stage?.index).toBe(1);
   });
 
+  it.each(["final", "build"])(
+    "identifies a docker init layout built for %s (recorded, Docker 26)",
+    (target) => {
+      const dir = join(import.meta.dirname, "fixtures");
+      const m = parseDockerfile("D", readFileSync(join(dir, "docker-init-layout.Dockerfile"), "utf8"));
+      const history = JSON.parse(readFileSync(join(dir, "docker-init-layout.history.json"), "utf8"))[target];
+      expect(identifyStage(m, history).stage?.name).toBe(target);
+    },
+  );
+
   it("can't tell between two unrelated stages with the same history", () => {
     const m = parseDockerfile("D", "FROM a AS one\nUSER node\nFROM a AS two\nUSER node\n");
     const r = identifyStage(m, ["USER node", "base"]);
