@@ -128,7 +128,7 @@ export function probeHealthcheck(
     // The negative control: same image, nothing serving. Its filesystem also answers "is the binary there?".
     const control = await run(docker, {
       Image: id,
-      Entrypoint: ["sleep", "infinity"],
+      Entrypoint: ["sleep", "3600"], // busybox sleep may not know "infinity"
       Cmd: [],
       Env: env,
       HostConfig: { Tmpfs: Object.fromEntries(p.tmpfs.map((t) => [t, ""])) },
