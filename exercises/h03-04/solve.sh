@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
 # Hours 3-4, solved: the reference Dockerfile built on laptop as registry:5000/reg-case-platform:dev.
-# Changes reg-case-platform/Dockerfile and .dockerignore in the workspace (the reference copies).
-# The realistic mistakes are in mistakes/ (`drydock solve h03-04 --mistake <id>` runs one after this).
+# Mistakes are scripts in mistakes/ that start from this solved state (exercise.yaml `mistakes:`).
+# Until every runner runs them itself, `--mistake <mistake-id | deliverable-id>` runs one after the solve.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 app=/workspace/reg-case-platform
 image="${IMAGE:-registry:5000/reg-case-platform:dev}"
+mistake=""
+if [[ "${1:-}" == "--mistake" ]]; then mistake="${2:?--mistake needs a mistake or deliverable id}"; fi
 
 [[ -f "$app/package.json" ]] || { echo "the starter app is missing from $app" >&2; exit 1; }
 cp "$here/Dockerfile" "$app/Dockerfile"
 cp "$here/dockerignore" "$app/.dockerignore"
 docker build --quiet --tag "$image" "$app" >/dev/null
 echo "built $image ($(docker image inspect --format '{{.Id}}' "$image"))"
+[[ -z "$mistake" ]] && exit 0
+
+# A deliverable id picks its first mistake.
+case "$mistake" in
+  dockerfile-multi-stage) mistake=single-stage ;;
+  build-cache-ordered) mistake=copy-all-first ;;
+  image-non-root) mistake=user-root ;;
+  image-oci-labels) mistake=labels-removed ;;
+  image-healthcheck) mistake=healthcheck-removed ;;
+  runtime-image-lean) mistake=no-prune ;;
+  no-secrets-in-image) mistake=env-database-url ;;
+  image-read-only-ready) mistake=readonly-marker ;;
+esac
+script="$here/mistakes/$mistake.sh"
+[[ -f "$script" ]] || { echo "no mistake is defined as $mistake" >&2; exit 2; }
+cd /workspace
+bash "$script"

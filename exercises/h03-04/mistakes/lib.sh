@@ -1,21 +1,19 @@
-# Sourced by the h03-04 mistakes. Each starts from the solved block: it edits the workspace's
-# reg-case-platform/Dockerfile (the reference copy the solve wrote) and rebuilds the image.
+# Shared by the hours 3-4 mistake scripts: each starts from the solved state (the reference
+# Dockerfile in the workspace's reg-case-platform/), changes it, and rebuilds the image.
+# They change reg-case-platform/Dockerfile (and, where said, one more file); `drydock solve h03-04` restores them.
 set -euo pipefail
-app=/workspace/reg-case-platform
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+app="${APP:-/workspace/reg-case-platform}"
 df="$app/Dockerfile"
 image="${IMAGE:-registry:5000/reg-case-platform:dev}"
 
-# edit <sed script> <grep -E pattern the edited file must (or, with !, must not) contain>
+# edit <grep pattern that must be there> <sed script>
 edit() {
-  sed -i "$1" "$df"
-  if [[ "$2" == !* ]]; then
-    ! grep -qE "${2#!}" "$df" || { echo "the edit '$1' did not apply to $df" >&2; exit 3; }
-  else
-    grep -qE "$2" "$df" || { echo "the edit '$1' did not apply to $df" >&2; exit 3; }
-  fi
+  grep -qE -- "$1" "$df" || { echo "the Dockerfile has no line matching $1: run drydock solve h03-04 first" >&2; exit 1; }
+  sed -i -e "$2" "$df"
 }
 
 rebuild() {
-  docker build --quiet --tag "$image" "$app" >/dev/null
-  echo "rebuilt $image ($(docker image inspect --format '{{.Id}}' "$image")) with the mistake $1"
+  docker build --quiet --tag "$image" "$@" "$app" >/dev/null
+  echo "rebuilt $image ($(docker image inspect --format '{{.Id}}' "$image"))"
 }

@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import { join, normalize } from "node:path";
 import type Docker from "dockerode";
 import type { CheckContext } from "./check-definition.ts";
-import { type DockerfileModel, parseDockerfile } from "./dockerfile-model.ts";
 import {
   firstFileUnder,
   inspectImage,
@@ -10,6 +9,7 @@ import {
   readFileFrom,
   withStoppedContainer,
 } from "./engine-reads.ts";
+import { type DockerfileModel, parseDockerfile } from "./parsers/dockerfile-model.ts";
 
 export interface ImageRecord {
   ref: string;

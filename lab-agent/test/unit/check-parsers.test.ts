@@ -138,7 +138,7 @@ describe("secret scan", () => {
     ]);
     expect(found.map((f) => `${f.where} ${f.key}`)).toEqual([
       "history[0] NPM_TOKEN",
-      "history[2] GITHUB_TOKEN",
+      "history[2] ARG GITHUB_TOKEN",
       "history[3] DB_PASSWORD",
     ]);
   });
