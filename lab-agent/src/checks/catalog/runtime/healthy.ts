@@ -68,7 +68,11 @@ export function evaluateHealth(
         `Can't tell yet, because ${name} is still starting (no probe has passed yet); check again in a moment.`,
         evidence,
       );
-    return fail(`${name} is ${health.Status} (failing streak ${health.FailingStreak ?? 0}).`, evidence);
+    const timedOut = /exceeded timeout/i.test(last?.Output ?? "");
+    return fail(
+      `${name} is ${health.Status} (failing streak ${health.FailingStreak ?? 0})${timedOut ? ": its probe timed out (a slow probe, or a busy machine: a longer --health-timeout helps)" : ""}.`,
+      evidence,
+    );
   }
   if (last && last.ExitCode === 0 && missingProgram(last))
     return fail(

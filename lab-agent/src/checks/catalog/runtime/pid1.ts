@@ -48,13 +48,8 @@ export function evaluatePid1(
       blocker.role === "shell"
         ? `a shell (${blocker.args.slice(0, 60)})`
         : `${blocker.program} (${blocker.args.slice(0, 60)})`;
-    const where = blocker === pid1 ? "PID 1 is" : `${pid1.program} (PID 1) runs`;
-    return fail(
-      `${where} ${what}, which runs the app as its child and does not pass SIGTERM on.`.replace(/^./, (c) =>
-        c.toUpperCase(),
-      ),
-      evidence,
-    );
+    const where = blocker === pid1 ? "PID 1 is" : `PID 1 (${pid1.program}) runs`;
+    return fail(`${where} ${what}, which runs the app as its child and does not pass SIGTERM on.`, evidence);
   }
   if (!app) return fail(`PID 1 (${pid1.args.slice(0, 60)}) runs no app process.`, evidence);
   if (app === pid1) return pass(`PID 1 is the app itself: ${pid1.args.slice(0, 80)}`, evidence);

@@ -114,7 +114,7 @@ export const restartPolicy = runtimeCheck({
     .object({
       container: ContainerParam,
       crashEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*=/)).default(["APP_PORT=invalid"]),
-      waitSeconds: z.number().int().min(2).max(60).default(10),
+      waitSeconds: z.number().int().min(2).max(90).default(30),
     })
     .strict(),
   async collect(ctx, p) {
