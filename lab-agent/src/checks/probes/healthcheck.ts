@@ -18,7 +18,7 @@ export function healthTest(hc: HealthConfig | undefined | null): string[] | unde
 
 /**
  * The same probe, run every second so a probe sees a verdict in seconds: the original's own
- * timeout (capped at 5 s), failures during `startSeconds` not counted.
+ * timeout (5 to 10 s), failures during `startSeconds` not counted.
  */
 export function fastHealthcheck(
   hc: HealthConfig | undefined | null,
@@ -26,7 +26,8 @@ export function fastHealthcheck(
 ): Docker.ContainerCreateOptions["Healthcheck"] | undefined {
   const test = healthTest(hc);
   if (!test) return undefined;
-  const timeout = Math.min(hc?.Timeout && hc.Timeout > 0 ? hc.Timeout : 3e9, 5e9);
+  // At least 5 s (a copy starts beside the original on a busy machine), at most 10 s.
+  const timeout = Math.max(Math.min(hc?.Timeout && hc.Timeout > 0 ? hc.Timeout : 3e9, 10e9), 5e9);
   return {
     Test: test,
     Interval: 1e9,
