@@ -2,11 +2,11 @@ import { constants } from "node:os";
 import type Docker from "dockerode";
 import { z } from "zod";
 import { type CheckOutcome, checkError, type Evidence, fail, pass } from "../../check-result.ts";
-import { sleep } from "../../engine-reads.ts";
+import { sleep, splitStreams } from "../../engine-reads.ts";
 import { withClone } from "../../probes/clone.ts";
 import { fastHealthcheck, healthTest } from "../../probes/healthcheck.ts";
 import { describeChain, type SignalPath, signalPath, type TopResult } from "../../probes/process-tree.ts";
-import { logTail, type ScratchState, stateOf, waitFor } from "../../probes/scratch.ts";
+import { logTail, type ScratchState, stateOf } from "../../probes/scratch.ts";
 import { ContainerParam, CTR_SOURCE, collectContainer, noContainer, runtimeCheck } from "./define.ts";
 
 /** What the stop probe saw (the fixtures record this shape). */
@@ -33,9 +33,14 @@ export function signalNumber(signal: string): number | undefined {
   return constants.signals[name];
 }
 
+function short(args: string, n = 40): string {
+  return args.length > n ? `${args.slice(0, n)}…` : args;
+}
+
 function blockerNote(path: SignalPath | undefined): string {
   if (!path?.blocker) return "";
-  return `: ${path.blocker === path.pid1 ? "PID 1 is" : `${path.pid1.program} (PID 1) runs`} ${path.blocker.args.slice(0, 50)}, which does not pass it on`;
+  const who = path.blocker === path.pid1 ? "PID 1 is" : `${path.pid1.program} (PID 1) runs`;
+  return `: ${who} ${path.blocker.program} (${short(path.blocker.args)}), which does not pass it on`;
 }
 
 export function evaluateSigterm(
@@ -173,19 +178,40 @@ export const sigterm = runtimeCheck({
       },
       async (c) => {
         // Stop only once the app is up: a signal that comes before its handler exists proves nothing.
-        let up = await waitFor(
-          c,
-          (i) => (healthTest(hc) ? i.State.Health?.Status === "healthy" : false),
-          healthTest(hc) ? p.readySeconds * 1000 : 0,
-          250,
+        // A healthcheck alone is not enough (one that always passes is healthy at once): the copy must
+        // also have logged as many start-up lines as the original did (up to 3).
+        const linesOf = async (ctr: Docker.Container, opts: { since?: number; until?: number }) => {
+          const buf = (await ctr
+            .logs({ stdout: true, stderr: true, ...opts })
+            .catch(() => Buffer.alloc(0))) as Buffer;
+          const { stdout, stderr } = splitStreams(buf);
+          return `${stdout}${stderr}`.split("\n").filter((l) => l.trim() !== "").length;
+        };
+        const since = Math.floor(Date.parse(info.State.StartedAt) / 1000) - 1;
+        const wantLines = Math.min(
+          3,
+          await linesOf(docker.getContainer(info.Id), { since, until: since + 16 }),
         );
-        let ready = up.State.Health ? `health ${up.State.Health.Status}` : "no healthcheck";
-        if (!healthTest(hc) && up.State.Running) {
-          await sleep(3000);
+        const hasHc = healthTest(hc) !== undefined;
+        const deadline = Date.now() + p.readySeconds * 1000;
+        let up = await c.inspect();
+        let lines = 0;
+        while (up.State.Running && Date.now() < deadline) {
+          lines = await linesOf(c, {});
+          if ((!hasHc || up.State.Health?.Status === "healthy") && lines >= wantLines) break;
+          await sleep(300);
           up = await c.inspect();
-          ready = "no healthcheck: up for 3 s";
-        } else if (up.State.Health?.Status !== "healthy" && up.State.Running) {
-          ready = `not healthy within ${p.readySeconds} s (${up.State.Health?.Status}): stopped anyway`;
+        }
+        const logged = `${lines} of ${wantLines} start-up log lines`;
+        let ready = hasHc
+          ? `health ${up.State.Health?.Status ?? "none"}, ${logged}`
+          : `no healthcheck, ${logged}`;
+        if (up.State.Running && Date.now() >= deadline)
+          ready = `not ready within ${p.readySeconds} s (${ready}): stopped anyway`;
+        // A moment for the handler the last start-up line announced.
+        if (up.State.Running) {
+          await sleep(hasHc ? 500 : 2000);
+          up = await c.inspect();
         }
         const before = stateOf(up);
         if (!before.Running)
