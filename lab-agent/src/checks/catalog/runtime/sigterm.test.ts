@@ -102,7 +102,8 @@ const variants: Array<{
     name: "recorded: sh -c 'node …; echo stopped' (the h05-06 mistake)",
     probe: rec("shell-semicolon"),
     status: "fail",
-    summary: /waited the whole 10 s grace period and killed the app \(exit 137\): it never acted on SIGTERM: PID 1 is sh \(sh -c node dist\/main.js api; echo .*…\), which does not pass it on\.$/,
+    summary:
+      /waited the whole 10 s grace period and killed the app \(exit 137\): it never acted on SIGTERM: PID 1 is sh \(sh -c node dist\/main.js api; echo .*…\), which does not pass it on\.$/,
   },
   {
     name: "recorded: shell-form CMD with one command",
