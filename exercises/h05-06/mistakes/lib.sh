@@ -1,22 +1,37 @@
-# Sourced by the h05-06 mistakes. Each starts from the solved block (PostgreSQL, Redis and the
-# migrated database are there) and runs case-api again, wrongly: the same `docker run` as the
-# solve, with the mistake's flags.
+#!/usr/bin/env bash
+# Shared by the h05-06 mistakes: re-runs case-api as the solve does, with the changes given.
+# Usage: rerun_api [--restart <policy>|--no-restart] [docker run flags…] -- <image args…>
 set -euo pipefail
 image=registry:5000/reg-case-platform:dev
+net=reg-case-net
 db_url="postgres://case:case-dev-pw@reg-case-postgres:5432/case"
 redis_url="redis://reg-case-redis:6379/0"
 
-# rerun_api <health state to wait for> <docker run options and arguments…>
 rerun_api() {
-  local want="$1"
-  shift
+  local restart=(--restart unless-stopped) flags=()
+  while [[ $# -gt 0 && "$1" != "--" ]]; do
+    case "$1" in
+      --no-restart) restart=() ;;
+      --restart) restart=(--restart "$2"); shift ;;
+      *) flags+=("$1") ;;
+    esac
+    shift
+  done
+  [[ "${1:-}" == "--" ]] && shift
+  local args=("$@")
+  [[ ${#args[@]} -gt 0 ]] || args=(api)
   docker rm -f case-api >/dev/null 2>&1 || true
-  docker run -d --name case-api --network reg-case-net -p 8080:8080 \
-    -e DATABASE_URL="$db_url" -e REDIS_URL="$redis_url" "$@" >/dev/null
-  local state=
+  docker run -d --name case-api --network "$net" -p 8080:8080 \
+    -e DATABASE_URL="$db_url" -e REDIS_URL="$redis_url" --health-timeout 10s \
+    "${restart[@]}" "${flags[@]}" "$image" "${args[@]}" >/dev/null
+}
+
+# Waits until case-api's health is one of the states given (or 60 s), and says which it reached.
+wait_health() {
+  local state=""
   for _ in $(seq 1 60); do
-    state="$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' case-api)"
-    [[ "$state" == "$want" ]] && break
+    state="$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' case-api 2>/dev/null || echo gone)"
+    for want in "$@"; do [[ "$state" == "$want" ]] && { echo "case-api is $state"; return 0; }; done
     sleep 1
   done
   echo "case-api is $state"

@@ -7,6 +7,7 @@ import { badParameter, type CheckFailure, checkerBug, collectFailure } from "./c
 import { type AnyCheck, CHECKS } from "./check-registry.ts";
 import { type BlockRun, CheckOutcome, type CheckResult } from "./check-result.ts";
 import type { LabAccess } from "./lab-access.ts";
+import { reapLab } from "./probes/reaper.ts";
 import type { SwarmHistory } from "./swarm-history.ts";
 
 export interface RunOptions {
@@ -27,6 +28,8 @@ export async function runBlock(opts: RunOptions): Promise<BlockRun> {
   const { exercise } = opts;
   const startedAt = new Date();
   const t0 = performance.now();
+  // Scratch objects of a checker killed mid-probe go first (the reaper keeps live runs' probes).
+  await reapLab((role) => opts.lab.engine(role), ["laptop"]);
   const cache = new Map<string, Promise<unknown>>();
   const ctx: CheckContext = {
     lab: opts.lab,

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import type Docker from "dockerode";
+import { describeReap, reapLab } from "../checks/probes/reaper.ts";
 import { DrydockError, ErrorCode, errorMessage, statusCodeOf } from "../common/errors.ts";
 import { type Progress, step } from "../common/progress.ts";
 import { seedStarterApp } from "../exercises/starter-app.ts";
@@ -120,6 +121,16 @@ export async function labUp(ctx: LabContext, opts: UpOptions = {}): Promise<LabS
       ),
     ),
   );
+
+  // Leftovers of checks killed mid-probe (a restart probe's crash-looping copy) go now.
+  const reaped = describeReap(
+    await reapLab(
+      async (role) =>
+        nodeEngineClient(await ctx.docker.getContainer(containerName(lab, role)).inspect(), lab, certs),
+      ENGINE_ROLES,
+    ),
+  );
+  if (reaped) progress({ kind: "info", message: reaped });
 
   // The host engine pushes through the registry's published port, whatever way the agent reaches it.
   const published = registryInfo.NetworkSettings.Ports?.[REGISTRY_PORT]?.[0]?.HostPort;

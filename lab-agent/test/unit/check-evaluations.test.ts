@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import type { SwarmFacts, SwarmService } from "../../src/checks/collect-swarm.ts";
 import {
@@ -8,7 +7,6 @@ import {
   evaluateRollback,
   evaluateUpdateConfig,
 } from "../../src/checks/rollout-checks.ts";
-import { evaluatePid1, pid1Of, type TopResult } from "../../src/checks/runtime-checks.ts";
 import { evaluateStackDeployed } from "../../src/checks/swarm-checks.ts";
 import { repoRoot } from "../../src/common/paths.ts";
 
@@ -16,48 +14,6 @@ import { repoRoot } from "../../src/common/paths.ts";
 const FIX = join(repoRoot, "lab-agent/test/unit/fixtures/checks");
 const json = <T>(name: string): T => JSON.parse(readFileSync(join(FIX, name), "utf8")) as T;
 // The hours 3-4 checks are judged by their variant tables beside them (src/checks/catalog/image/*.test.ts).
-
-describe("runtime checks on recorded top output", () => {
-  const top = readFileSync(join(FIX, "top.txt"), "utf8").trim().split("\n");
-  const parsed: TopResult = {
-    Titles: ["PID", "PPID", "CMD"],
-    Processes: top.slice(1).map((l) => {
-      const [pid, ppid, ...cmd] = l.trim().split(/\s+/);
-      return [pid as string, ppid as string, cmd.join(" ")];
-    }),
-  };
-  const pid = Number(parsed.Processes[0]?.[0]);
-  const info = {
-    State: { Running: true, Status: "running", Pid: pid },
-    Config: { Entrypoint: ["node", "dist/main.js"], Cmd: ["api"] },
-  } as unknown as Docker.ContainerInspectInfo;
-
-  it("finds PID 1 by State.Pid even when a health probe also runs", () => {
-    expect(pid1Of(parsed, pid)?.cmd).toBe("node dist/main.js api");
-    expect(evaluatePid1("case-api", info, parsed).status).toBe("pass");
-  });
-
-  it("a shell as PID 1 fails; an init whose child is the app passes", () => {
-    const shell: TopResult = {
-      Titles: ["PID", "PPID", "CMD"],
-      Processes: [
-        ["10", "1", "sh -c node dist/main.js api; echo stopped"],
-        ["11", "10", "node dist/main.js api"],
-      ],
-    };
-    const withPid = (p: number) =>
-      ({ ...info, State: { ...info.State, Pid: p } }) as Docker.ContainerInspectInfo;
-    expect(evaluatePid1("case-api", withPid(10), shell).summary).toContain("A shell runs the app");
-    const init: TopResult = {
-      Titles: ["PID", "PPID", "CMD"],
-      Processes: [
-        ["20", "1", "/sbin/docker-init -- node dist/main.js api"],
-        ["21", "20", "node dist/main.js api"],
-      ],
-    };
-    expect(evaluatePid1("case-api", withPid(20), init).status).toBe("pass");
-  });
-});
 
 describe("swarm checks on a recorded service", () => {
   const [svc] = json<SwarmService[]>("service-case-api.json");

@@ -1,13 +1,10 @@
-import {
-  containerHealthy,
-  logsClean,
-  pid1,
-  readOnlyReady,
-  restartPolicy,
-  sigterm,
-} from "../../runtime-checks.ts";
+import { containerHealthy } from "./healthy.ts";
+import { logsClean } from "./logs-json.ts";
+import { pid1 } from "./pid1.ts";
+import { readOnlyReady } from "./readonly-healthy.ts";
+import { restartPolicy } from "./restart.ts";
+import { sigterm } from "./sigterm.ts";
 
-/** Hours 5-6 (and the image's read-only probe of hours 3-4): a running container and copies of it. */
 export const runtimeChecks = [
   readOnlyReady,
   sigterm,

@@ -1,5 +1,0 @@
-#!/usr/bin/env bash
-# An entrypoint banner echoes DATABASE_URL, password included, as a plain text line.
-source "$(dirname "$0")/lib.sh"
-rerun_api healthy --restart unless-stopped --entrypoint sh \
-  "$image" -c 'echo "case-api starting with DATABASE_URL=$DATABASE_URL"; exec node dist/main.js api'
