@@ -126,7 +126,8 @@ export function judgeService(facts: ClusterFacts, svc: SwarmService): Verdict {
       (x) =>
         x.ID !== t.ID &&
         (mode === "global" ? x.NodeID : x.Slot) === slotKey &&
-        ["failed", "rejected"].includes(x.Status?.State ?? "") &&
+        // A service task that ends at all (failed, rejected, or exited 0: complete) was restarted.
+        ["failed", "rejected", "complete"].includes(x.Status?.State ?? "") &&
         facts.at - time(x.Status?.Timestamp) < FLAP_WINDOW_MS,
     );
     const upFor = facts.at - time(t.Status?.Timestamp);
@@ -134,7 +135,7 @@ export function judgeService(facts: ClusterFacts, svc: SwarmService): Verdict {
       return {
         ok: false,
         line: `${line}; slot ${slotKey}: ${failures.length} failed in ${FLAP_WINDOW_MS / 60_000} min, up ${Math.round(upFor / 1000)} s`,
-        why: `${name} is restarting: its task failed ${failures.length} times in the last ${FLAP_WINDOW_MS / 60_000} minutes (${lastError(failures) ?? "failed"}) and the current one has run ${Math.round(upFor / 1000)} s`,
+        why: `${name} is restarting: its task ended ${failures.length} times in the last ${FLAP_WINDOW_MS / 60_000} minutes (${lastError(failures) ?? "failed"}) and the current one has run ${Math.round(upFor / 1000)} s`,
       };
   }
   return { ok: true, line };

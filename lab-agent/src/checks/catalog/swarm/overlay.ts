@@ -129,24 +129,28 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
         problems.push(`${name} has no running task to answer (${r.detail})`);
         continue;
       }
-      if (typeof r.addresses === "string" || r.addresses.length === 0) {
+      // Decidable from the specs alone: no overlay network in common, no way to reach it.
+      if (!shared) {
         problems.push(
-          `${name} does not resolve from ${p.from} (${typeof r.addresses === "string" ? r.addresses : "no address"})${shared ? "" : `: the two share no overlay network`}`,
+          `${name} shares no overlay network with ${p.from} (${p.from} is on ${ownNets.map((n) => n.name).join(", ") || "none"}), so it cannot reach it (${r.detail})`,
         );
         continue;
       }
       const viaTasks = r.tasks;
       if (mode === "vip" && !facts.ipvs) {
-        if (viaTasks?.ok) {
-          const to = reached(viaTasks.address);
-          if (to && to !== run.fromNode) crossNode++;
-          cantTell.push(
-            `${name} has a virtual IP (endpoint_mode vip) and this host's kernel has no IPVS, so VIP connections cannot be tested here; its task answered directly at tasks.${name} (${viaTasks.address}${to ? ` on ${to}` : ""}). Give it endpoint_mode: dnsrr`,
-          );
-        } else
-          problems.push(
-            `${name} did not answer by name (${r.detail}) nor at its task's own address (${viaTasks?.detail ?? "not tried"})`,
-          );
+        // Without IPVS a virtual IP neither routes nor always resolves: only the tasks' own
+        // addresses (tasks.<name>) say whether the overlay carries traffic.
+        const to = viaTasks?.ok ? reached(viaTasks.address) : undefined;
+        if (to && to !== run.fromNode) crossNode++;
+        cantTell.push(
+          `${name} has a virtual IP (endpoint_mode vip) and this host's kernel has no IPVS, so VIP connections cannot be tested here (${r.detail}); ${viaTasks?.ok ? `its task answered directly at tasks.${name} (${viaTasks.address}${to ? ` on ${to}` : ""})` : `its task's own address did not answer either (${viaTasks?.detail ?? "not tried"})`}. Give it endpoint_mode: dnsrr`,
+        );
+        continue;
+      }
+      if (typeof r.addresses === "string" || r.addresses.length === 0) {
+        problems.push(
+          `${name} does not resolve from ${p.from} on ${run.fromNode} (${typeof r.addresses === "string" ? r.addresses : "no address"})`,
+        );
         continue;
       }
       problems.push(
