@@ -129,7 +129,7 @@ const variants: Variant[] = [
           };
     },
     "fail",
-    /case-api has no running task: no active node meets node\.labels\.workload == app/,
+    /case-api has no task placed on a node: no active node meets node\.labels\.workload == app/,
   ],
 ];
 

@@ -10,7 +10,6 @@ import {
 } from "../../parsers/swarm-constraints.ts";
 import {
   hostname,
-  isRunning,
   nodeById,
   nodeUp,
   noSwarm,
@@ -38,6 +37,8 @@ const Params = z
   })
   .strict();
 type Params = z.infer<typeof Params>;
+
+const PLACED = ["assigned", "accepted", "preparing", "ready", "starting", "running"];
 
 /** Why constraints that do not imply the wanted ones fall short, in the learner's terms. */
 function shortfall(have: Constraint[], prefs: string[], wanted: Constraint[]): string {
@@ -68,7 +69,10 @@ export function evaluatePlacement(facts: ClusterFacts, p: Params): CheckOutcome 
     const haveText = placement.Constraints ?? [];
     const have = haveText.flatMap((c) => parsePlacementConstraint(c) ?? []);
     const prefs = (placement.Preferences ?? []).map((x) => `spread ${x.Spread?.SpreadDescriptor ?? "?"}`);
-    const running = wantedTasks(facts, svc).filter((t) => isRunning(facts, t));
+    // Placed tasks: assigned to a node by the scheduler (running, or still starting there).
+    const running = wantedTasks(facts, svc).filter(
+      (t) => t.NodeID && PLACED.includes(t.Status?.State ?? "") && nodeUp(nodeById(facts, t.NodeID)),
+    );
     evidence.push(
       {
         source: `${SERVICES} ${svc.Spec.Name}`,
@@ -82,7 +86,7 @@ export function evaluatePlacement(facts: ClusterFacts, p: Params): CheckOutcome 
       },
       {
         source: TASKS,
-        field: `${svc.Spec.Name}: nodes of running tasks`,
+        field: `${svc.Spec.Name}: nodes of placed tasks (running or starting)`,
         observed: running.map((t) => hostname(facts, t.NodeID)),
         expected: "nodes that meet the wanted constraints",
       },
@@ -108,8 +112,8 @@ export function evaluatePlacement(facts: ClusterFacts, p: Params): CheckOutcome 
       const err = wantedTasks(facts, svc).find((t) => t.Status?.Err)?.Status?.Err;
       problems.push(
         eligible.length === 0
-          ? `${name} has no running task: no active node meets ${have.map(showConstraint).join(" and ")} (docker node update --label-add …)`
-          : `${name} has no running task${err ? ` (${err})` : ""}`,
+          ? `${name} has no task placed on a node: no active node meets ${have.map(showConstraint).join(" and ")} (docker node update --label-add …)`
+          : `${name} has no task placed on a node${err ? ` (${err})` : ""}`,
       );
     }
   }
