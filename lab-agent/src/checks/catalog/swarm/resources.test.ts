@@ -121,5 +121,6 @@ describe("swarm.resources on recorded services and nodes", () => {
     expect(showBytes(512)).toBe("512 B");
     expect(showBytes(64 * 1024 * M)).toBe("64 GiB");
     expect(showBytes(undefined)).toBe("none");
+    expect(showBytes(25275990016)).toBe("23.5 GiB");
   });
 });

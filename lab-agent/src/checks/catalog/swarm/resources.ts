@@ -16,14 +16,11 @@ export const MIN_MEMORY_LIMIT = 6 * 1024 * 1024;
 export function showBytes(b: number | undefined): string {
   if (!b) return "none";
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = b;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1 && Number.isInteger(v / 1024)) {
-    v /= 1024;
-    i++;
+  for (let i = units.length - 1; i >= 0; i--) {
+    const v = b / 1024 ** i;
+    if (v >= 1 || i === 0) return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
   }
-  if (i === 0 && b >= 1024 * 1024) return `${(b / 1024 / 1024).toFixed(1)} MiB`;
-  return `${v} ${units[i]}`;
+  return `${b} B`;
 }
 
 export const showCpus = (n: number | undefined) => (n ? `${n / 1e9} CPU` : "none");
