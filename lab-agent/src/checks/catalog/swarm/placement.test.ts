@@ -68,6 +68,14 @@ const variants: Variant[] = [
     /Every constrained/,
   ],
   [
+    "a case-api task still starting (health check pending) on an allowed node counts as placed",
+    (c) => {
+      for (const t of tasksOfService(c, "reg-case_case-api")) t.Status = { ...t.Status, State: "starting" };
+    },
+    "pass",
+    /Every constrained/,
+  ],
+  [
     "redis with no placement constraint (the data may land on any node)",
     constrain("reg-case_redis", []),
     "fail",
