@@ -104,13 +104,13 @@ const variants: Variant[] = [
     /redis has only placement preferences \(spread node\.labels\.stateful\), which spread tasks but restrict nothing/,
   ],
   [
-    "the stateful label removed from worker-2 after redis was placed (Swarm does not move it)",
+    "the stateful label just removed from worker-2, before Swarm's constraint enforcer stops redis there",
     (c) => {
       const n = node(c, "worker-2");
       n.Spec = { ...n.Spec, Labels: { workload: "app" } };
     },
     "fail",
-    /redis runs on worker-2, which does not meet node\.labels\.stateful == true \(Swarm does not move running tasks/,
+    /redis runs on worker-2, which does not meet node\.labels\.stateful == true \(a node label changed under it: Swarm's constraint enforcer stops such tasks/,
   ],
   [
     "a typo in the value (stateful == ture): no node meets it, tasks pending",

@@ -106,7 +106,7 @@ export function evaluatePlacement(facts: ClusterFacts, p: Params): CheckOutcome 
     });
     if (wrong.length)
       problems.push(
-        `${name} runs on ${[...new Set(wrong.map((t) => hostname(facts, t.NodeID)))].join(", ")}, which does not meet ${wanted.map(showConstraint).join(" and ")} (Swarm does not move running tasks when node labels change: docker service update --force ${svc.Spec.Name})`,
+        `${name} runs on ${[...new Set(wrong.map((t) => hostname(facts, t.NodeID)))].join(", ")}, which does not meet ${wanted.map(showConstraint).join(" and ")} (a node label changed under it: Swarm's constraint enforcer stops such tasks, and they wait for a node that qualifies)`,
       );
     else if (running.length === 0) {
       const err = wantedTasks(facts, svc).find((t) => t.Status?.Err)?.Status?.Err;
