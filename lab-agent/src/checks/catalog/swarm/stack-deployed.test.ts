@@ -41,7 +41,7 @@ type Variant = [
 ];
 const variants: Variant[] = [
   [
-    "the reference: ${APP_IMAGE_DIGEST} in the file, the digest in the deploy",
+    "the reference: the image as $APP_IMAGE_DIGEST in the file, the digest in the deploy",
     "reference",
     () => {},
     "pass",
