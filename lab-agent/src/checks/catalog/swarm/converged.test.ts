@@ -174,6 +174,12 @@ const variants: Variant[] = [
     /Not converged: .*reg-case_worker runs 0 of 1 tasks \(starting/,
   ],
   [
+    "recorded: worker-2 lost its stateful label; redis and postgres rejected by the constraint enforcer, now pending",
+    () => recordedCluster("placement/stateful-label-removed"),
+    "fail",
+    /reg-case_(redis|postgres) runs 0 of 1 tasks \(pending: no suitable node \(scheduling constraints not satisfied on 3 nodes\)\)/,
+  ],
+  [
     "redis missing from the stack (removed with --prune)",
     (c) => {
       c.services = c.services.filter((s) => s.Spec.Name !== "reg-case_redis");

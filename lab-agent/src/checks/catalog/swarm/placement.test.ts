@@ -139,6 +139,15 @@ const variants: Variant[] = [
     "fail",
     /case-api has no task placed on a node: no active node meets node\.labels\.workload == app/,
   ],
+  [
+    "recorded: the stateful label removed from worker-2, Swarm's constraint enforcer rejected redis and postgres there",
+    (c) => {
+      const rec = recordedCluster("placement/stateful-label-removed");
+      Object.assign(c, rec);
+    },
+    "fail",
+    /redis has no task placed on a node: no active node meets node\.labels\.stateful == true/,
+  ],
 ];
 
 describe("swarm.placement on recorded services, tasks and nodes", () => {
