@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Redis is moved to a network of its own, so the api cannot resolve it.
+# Redis moved to a network of its own ("keep the cache separate"): the api can no longer resolve it.
+# (Changes the workspace's stack.yml.)
 source "$(dirname "$0")/lib.sh"
-edit 's#networks: \[app-net\] \# mark:redis-net#networks: [cache-net]#; s#^networks:$#networks:\n  cache-net:\n    driver: overlay#' 'networks: \[cache-net\]'
+sed -i 's#networks: \[app-net\] \# mark:redis-net#networks: [cache-net]#; s#^networks:$#networks:\n  cache-net:\n    driver: overlay#' "$stack_file"
+grep -q 'cache-net:' "$stack_file"
 redeploy
-# The probe must meet the new Redis task, not the old one still on app-net.
-settle redis 60
+# Redis has no health check and one replica: its task on the new network starts in seconds.
+wait_updated reg-case_redis 60
 echo "redis moved to cache-net"

@@ -4,9 +4,15 @@ import type { CheckContext } from "./check-definition.ts";
 /** The parts of the swarm the checks read, as the manager's Engine API returns them. */
 export interface SwarmNode {
   ID: string;
-  Description?: { Hostname?: string };
+  Description?: {
+    Hostname?: string;
+    Platform?: { Architecture?: string; OS?: string };
+    Resources?: { NanoCPUs?: number; MemoryBytes?: number };
+    Engine?: { Labels?: Record<string, string> };
+  };
   Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
-  Status?: { State?: string; Addr?: string };
+  Status?: { State?: string; Addr?: string; Message?: string };
+  ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string };
 }
 
 export interface ServiceSpec {
@@ -16,17 +22,32 @@ export interface ServiceSpec {
     ContainerSpec?: {
       Image?: string;
       Env?: string[];
-      Secrets?: Array<{ SecretName?: string; File?: { Name?: string } }>;
+      User?: string;
+      Secrets?: Array<{
+        SecretID?: string;
+        SecretName?: string;
+        File?: { Name?: string; UID?: string; GID?: string; Mode?: number };
+      }>;
       HealthCheck?: { Test?: string[] };
     };
     Resources?: {
-      Limits?: { NanoCPUs?: number; MemoryBytes?: number };
+      Limits?: { NanoCPUs?: number; MemoryBytes?: number; Pids?: number };
       Reservations?: { NanoCPUs?: number; MemoryBytes?: number };
     };
-    Placement?: { Constraints?: string[] };
-    Networks?: Array<{ Target?: string }>;
+    Placement?: {
+      Constraints?: string[];
+      Preferences?: Array<{ Spread?: { SpreadDescriptor?: string } }>;
+      MaxReplicas?: number;
+    };
+    Networks?: Array<{ Target?: string; Aliases?: string[] }>;
   };
-  Mode?: { Replicated?: { Replicas?: number }; Global?: object };
+  Mode?: {
+    Replicated?: { Replicas?: number };
+    Global?: object;
+    ReplicatedJob?: { MaxConcurrent?: number; TotalCompletions?: number };
+    GlobalJob?: object;
+  };
+  EndpointSpec?: { Mode?: string; Ports?: Array<{ TargetPort?: number; PublishedPort?: number }> };
   UpdateConfig?: {
     Parallelism?: number;
     Delay?: number;
@@ -41,7 +62,9 @@ export interface SwarmService {
   Spec: ServiceSpec;
   PreviousSpec?: ServiceSpec;
   UpdateStatus?: { State?: string; Message?: string; StartedAt?: string; CompletedAt?: string };
-  ServiceStatus?: { RunningTasks?: number; DesiredTasks?: number };
+  ServiceStatus?: { RunningTasks?: number; DesiredTasks?: number; CompletedTasks?: number };
+  Endpoint?: { VirtualIPs?: Array<{ NetworkID?: string; Addr?: string }> };
+  CreatedAt?: string;
   UpdatedAt?: string;
 }
 
@@ -49,17 +72,25 @@ export interface SwarmTask {
   ID: string;
   ServiceID: string;
   NodeID?: string;
+  Slot?: number;
   DesiredState?: string;
   CreatedAt?: string;
+  UpdatedAt?: string;
   Spec?: { ContainerSpec?: { Image?: string } };
   Status?: {
+    Timestamp?: string;
     State?: string;
     Err?: string;
     Message?: string;
     ContainerStatus?: { ContainerID?: string; ExitCode?: number };
   };
   NetworksAttachments?: Array<{
-    Network?: { Spec?: { Name?: string; DriverConfiguration?: { Name?: string } } };
+    Network?: {
+      ID?: string;
+      Spec?: { Name?: string; Ingress?: boolean; DriverConfiguration?: { Name?: string } };
+      DriverState?: { Name?: string };
+    };
+    Addresses?: string[];
   }>;
 }
 

@@ -104,13 +104,18 @@ describe("what the live runner watches", () => {
     expect([...(h0304?.objects ?? [])]).toEqual(["image"]);
     const h1516 = plan.find((w) => w.block === "h15-16");
     expect(h1516?.files).toEqual(["reg-case-platform/stack.yml"]);
-    expect([...(h1516?.objects ?? [])].sort()).toEqual(["node", "secret", "service"]);
+    expect([...(h1516?.objects ?? [])].sort()).toEqual(["container", "node", "secret", "service"]);
   });
 
   it("maps a Docker event to the blocks that watch its object kind, ignoring Drydock's own probes", () => {
     const plan = watchPlan(["h03-04", "h05-06", "h15-16"]);
     expect(blocksForEvent(plan, JSON.stringify({ Type: "image", Action: "tag" }))).toEqual(["h03-04"]);
-    expect(blocksForEvent(plan, JSON.stringify({ Type: "container", Action: "die" }))).toEqual(["h05-06"]);
+    // A task's container dying on manager-1 may mean a restarting service: h15-16 hears it too.
+    expect(blocksForEvent(plan, JSON.stringify({ Type: "container", Action: "die" }))).toEqual([
+      "h05-06",
+      "h15-16",
+    ]);
+    expect(blocksForEvent(plan, JSON.stringify({ Type: "secret", Action: "create" }))).toEqual(["h15-16"]);
     const probe = { Type: "container", Actor: { Attributes: { "io.drydock.check": "probe" } } };
     expect(blocksForEvent(plan, JSON.stringify(probe))).toEqual([]);
     expect(blocksForEvent(plan, "not json")).toEqual([]);

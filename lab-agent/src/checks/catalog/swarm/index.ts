@@ -1,20 +1,18 @@
-import {
-  converged,
-  dbSecret,
-  overlay,
-  placement,
-  resources,
-  stackDeployed,
-  swarmNodes,
-} from "../../swarm-checks.ts";
+import { converged } from "./converged.ts";
+import { dbSecret } from "./db-secret.ts";
+import { overlay } from "./overlay.ts";
+import { placement } from "./placement.ts";
+import { resources } from "./resources.ts";
+import { stackDeployed } from "./stack-deployed.ts";
+import { swarmNodes } from "./swarm-nodes.ts";
 
-/** Hours 15-16: the swarm and the stack deployed on it. */
+/** The checks of hours 15-16 (Swarm stack deploy), in the order the exercise lists them. */
 export const swarmChecks = [
   swarmNodes,
   stackDeployed,
+  overlay,
   converged,
   placement,
   resources,
   dbSecret,
-  overlay,
 ] as const;

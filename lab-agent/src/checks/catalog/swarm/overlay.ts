@@ -1,0 +1,205 @@
+import { z } from "zod";
+import { defineCheck } from "../../check-definition.ts";
+import { type CheckOutcome, checkError, type Evidence, fail, pass } from "../../check-result.ts";
+import { type ClusterFacts, collectCluster } from "../../collectors/swarm-cluster.ts";
+import {
+  attachmentsOf,
+  hostHasIpvs,
+  type OverlayFacts,
+  type ProbeTarget,
+  probeSources,
+  runOverlayProbes,
+} from "../../probes/overlay-probe.ts";
+import {
+  hostname,
+  isRunning,
+  noSwarm,
+  requireServices,
+  ServiceName,
+  Stack,
+  TASKS,
+  wantedTasks,
+} from "./common.ts";
+
+const Params = z
+  .object({
+    stack: Stack,
+    from: ServiceName.default("case-api"),
+    to: z
+      .array(z.string().regex(/^[a-z0-9_-]+:\d{1,5}$/))
+      .min(1)
+      .default(["redis:6379", "postgres:5432"]),
+  })
+  .strict();
+type Params = z.infer<typeof Params>;
+
+const serviceOf = (target: string) => target.split(":")[0] as string;
+
+/** The target's running tasks: node, and addresses on each network (by network id). */
+function targetTasks(swarm: ClusterFacts, stack: string, service: string) {
+  const svc = swarm.services.find((s) => s.Spec.Name === `${stack}_${service}`);
+  if (!svc)
+    return {
+      mode: "vip",
+      tasks: [] as Array<{ node: string; nodeId?: string; nets: ReturnType<typeof attachmentsOf> }>,
+    };
+  return {
+    mode: svc.Spec.EndpointSpec?.Mode ?? "vip",
+    tasks: wantedTasks(swarm, svc)
+      .filter((t) => isRunning(swarm, t))
+      .map((t) => ({
+        node: hostname(swarm, t.NodeID),
+        ...(t.NodeID ? { nodeId: t.NodeID } : {}),
+        nets: attachmentsOf(t),
+      })),
+  };
+}
+
+export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
+  const { swarm } = facts;
+  const found = requireServices(swarm, p.stack, [p.from, ...p.to.map(serviceOf)]);
+  const none = noSwarm(swarm) ?? found.missing;
+  if (none) return none;
+  const evidence: Evidence[] = [];
+  if (facts.runs.length === 0)
+    return checkError(
+      `Can't tell, because ${p.stack}_${p.from} has no live container to probe from (no task running or starting): services-converged shows why.`,
+      [
+        {
+          source: TASKS,
+          field: `${p.stack}_${p.from}: tasks running or starting`,
+          observed: 0,
+          expected: "≥ 1",
+        },
+      ],
+    );
+  const problems: string[] = [];
+  const cantTell: string[] = [];
+  let crossNode = 0;
+  for (const run of facts.runs) {
+    const ownNets = run.networks.filter((n) => n.driver === "overlay" && !n.ingress);
+    evidence.push({
+      source: TASKS,
+      field: `${p.stack}_${p.from} task on ${run.fromNode} (${run.fromState}): NetworksAttachments`,
+      observed: run.networks.map((n) => `${n.name} (${n.driver}${n.ingress ? ", ingress" : ""})`),
+      expected: "an overlay network shared with the services it calls",
+    });
+    if (run.error) {
+      cantTell.push(`the probe in ${run.fromNode}'s ${p.from} task could not run (${run.error})`);
+      continue;
+    }
+    evidence.push({
+      source: `${run.fromNode}: POST /containers/{task}/exec (TCP connect by service name)`,
+      field: run.targets.join(", "),
+      observed: run.results.map((r) => describe(r)),
+      expected: "every target answers",
+    });
+    for (const target of run.targets) {
+      const r = run.results.find((x) => x.target === target) as ProbeTarget | undefined;
+      const name = serviceOf(target);
+      const { mode, tasks } = targetTasks(swarm, p.stack, name);
+      const shared = tasks.some((t) => t.nets.some((n) => ownNets.some((o) => o.id === n.id)));
+      evidence.push({
+        source: TASKS,
+        field: `${p.stack}_${name} (endpoint mode ${mode}): running tasks`,
+        observed: tasks.map(
+          (t) =>
+            `${t.node}: ${t.nets
+              .filter((n) => !n.ingress)
+              .map((n) => `${n.name} ${n.addresses.join(",")}`)
+              .join("; ")}`,
+        ),
+        expected: `on an overlay network that ${p.from} is on too`,
+      });
+      if (!r) {
+        cantTell.push(`the probe printed nothing for ${target}`);
+        continue;
+      }
+      // Where the connection went: a task's own address (dnsrr, tasks.<name>) names its node.
+      const reached = (address: string | undefined) =>
+        tasks.find((t) => t.nets.some((n) => address !== undefined && n.addresses.includes(address)))?.node;
+      if (r.ok) {
+        const to =
+          reached(r.address) ??
+          (tasks.length && tasks.every((t) => t.node !== run.fromNode) ? tasks[0]?.node : undefined);
+        if (to && to !== run.fromNode) crossNode++;
+        continue;
+      }
+      if (tasks.length === 0) {
+        problems.push(`${name} has no running task to answer (${r.detail})`);
+        continue;
+      }
+      // Decidable from the specs alone: no overlay network in common, no way to reach it.
+      if (!shared) {
+        problems.push(
+          `${name} shares no overlay network with ${p.from} (${p.from} is on ${ownNets.map((n) => n.name).join(", ") || "none"}), so it cannot reach it (${r.detail})`,
+        );
+        continue;
+      }
+      const viaTasks = r.tasks;
+      if (mode === "vip" && !facts.ipvs) {
+        // Without IPVS a virtual IP neither routes nor always resolves: only the tasks' own
+        // addresses (tasks.<name>) say whether the overlay carries traffic.
+        const to = viaTasks?.ok ? reached(viaTasks.address) : undefined;
+        if (to && to !== run.fromNode) crossNode++;
+        cantTell.push(
+          `${name} has a virtual IP (endpoint_mode vip) and this host's kernel has no IPVS, so VIP connections cannot be tested here (${r.detail}); ${viaTasks?.ok ? `its task answered directly at tasks.${name} (${viaTasks.address}${to ? ` on ${to}` : ""})` : `its task's own address did not answer either (${viaTasks?.detail ?? "not tried"})`}. Give it endpoint_mode: dnsrr`,
+        );
+        continue;
+      }
+      if (typeof r.addresses === "string" || r.addresses.length === 0) {
+        problems.push(
+          `${name} does not resolve from ${p.from} on ${run.fromNode} (${typeof r.addresses === "string" ? r.addresses : "no address"})`,
+        );
+        continue;
+      }
+      problems.push(
+        `from ${run.fromNode}, ${target} did not answer by name (${r.detail}${r.detail === "timeout" ? ": traffic between nodes is not getting through the overlay (VXLAN, UDP 4789)" : r.detail === "ECONNREFUSED" ? ": nothing listens on that port at the address the name gives" : ""})`,
+      );
+    }
+  }
+  if (problems.length) return fail(`${problems.join("; ")}.`, evidence);
+  if (cantTell.length) return checkError(`Can't tell, because ${cantTell.join("; ")}.`, evidence);
+  if (crossNode === 0) {
+    const nodes = [...new Set(facts.runs.map((r) => r.fromNode))].join(", ");
+    return checkError(
+      `Can't tell, because ${p.from} and ${p.to.map(serviceOf).join(", ")} all run on ${nodes}: on one node an overlay proves nothing. Let the placement spread them over nodes, then check again.`,
+      evidence,
+    );
+  }
+  return pass(
+    `${p.from} reached ${p.to.join(", ")} by name over the overlay (${crossNode} of them on another node).`,
+    evidence,
+  );
+}
+
+function describe(r: ProbeTarget): string {
+  const addrs = typeof r.addresses === "string" ? r.addresses : r.addresses.join(",");
+  const head = `${r.target} → ${addrs || "no address"}: ${r.ok ? `ok ${r.address ?? ""}` : r.detail}`;
+  if (!r.tasks) return head;
+  const t = r.tasks;
+  const taddrs = typeof t.addresses === "string" ? t.addresses : t.addresses.join(",");
+  return `${head}; tasks.${serviceOf(r.target)} → ${taddrs}: ${t.ok ? `ok ${t.address ?? ""}` : t.detail}`;
+}
+
+export const overlay = defineCheck({
+  id: "swarm.overlay",
+  title: "Services on different nodes reach each other by name over an overlay",
+  kind: "probe",
+  watches: { objects: ["service", "network", "node"] },
+  params: Params,
+  async collect(ctx, p): Promise<OverlayFacts> {
+    const swarm = await collectCluster(ctx);
+    const ipvs = hostHasIpvs();
+    const from = swarm.services.find((s) => s.Spec.Name === `${p.stack}_${p.from}`);
+    if (noSwarm(swarm) || !from) return { swarm, runs: [], ipvs };
+    const targets = p.to.map((target) => ({
+      target,
+      nodes: targetTasks(swarm, p.stack, serviceOf(target)).tasks.flatMap((t) =>
+        t.nodeId ? [t.nodeId] : [],
+      ),
+    }));
+    return { swarm, runs: await runOverlayProbes(ctx, swarm, probeSources(swarm, from), targets), ipvs };
+  },
+  evaluate: evaluateOverlay,
+});
