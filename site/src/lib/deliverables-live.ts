@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { findAgent } from "./agent-api.ts";
+import { authHeaders, checkEventsUrl, findAgent } from "./agent-api.ts";
 
 /**
  * The live half of the Deliverables panel: the latest result of each deliverable from
@@ -54,7 +54,7 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   };
   const load = async () => {
     const res = await fetch(`/api/checks/${encodeURIComponent(block)}`, {
-      headers: { Accept: "application/json" },
+      headers: authHeaders({ Accept: "application/json" }),
     });
     if (res.ok) show(BlockResults.parse(await res.json()).results);
   };
@@ -64,7 +64,7 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
     try {
       const res = await fetch(`/api/checks/${encodeURIComponent(block)}`, {
         method: "POST",
-        headers: { Accept: "application/json", "Content-Type": "application/json" },
+        headers: authHeaders({ Accept: "application/json", "Content-Type": "application/json" }),
         body: "{}",
       });
       const body: unknown = await res.json();
@@ -86,21 +86,35 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   // (EventSource reconnects by itself; the reload after a reconnect catches what was missed).
   // Hidden tabs let go of their stream: a browser keeps only ~6 connections per origin over HTTP/1.1.
   let events: EventSource | undefined;
-  const listen = () => {
-    events = new EventSource(`/api/checks/${encodeURIComponent(block)}/events`);
-    events.addEventListener("results", (e) => {
+  // Each stream opens with a fresh single-use ticket; a reconnect with the spent one is refused,
+  // which closes the EventSource: then listen again with a new ticket.
+  const listen = async () => {
+    const url = await checkEventsUrl(block).catch(() => undefined);
+    if (events || document.visibilityState === "hidden") return;
+    if (!url) {
+      setTimeout(() => void listen(), 5_000);
+      return;
+    }
+    const source = new EventSource(url);
+    events = source;
+    source.addEventListener("error", () => {
+      if (source.readyState !== EventSource.CLOSED || events !== source) return;
+      events = undefined;
+      setTimeout(() => void listen(), 3_000);
+    });
+    source.addEventListener("results", (e) => {
       const pushed = BlockResults.safeParse(JSON.parse((e as MessageEvent<string>).data));
       if (pushed.success) show(pushed.data.results);
     });
-    events.addEventListener("open", () => void load().catch(() => {}));
+    source.addEventListener("open", () => void load().catch(() => {}));
   };
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") {
       events?.close();
       events = undefined;
-    } else if (!events) listen();
+    } else if (!events) void listen();
   });
-  if (document.visibilityState !== "hidden") listen();
+  if (document.visibilityState !== "hidden") void listen();
   panel.dataset.live = "on";
 }
 
