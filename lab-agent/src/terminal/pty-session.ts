@@ -238,9 +238,14 @@ export class PtySession {
   }
 
   /** Per socket: role, bytes the agent holds for it, bytes not yet acked; and whether the PTY is paused. */
-  flowState(): { paused: boolean; viewers: Array<{ role: Role; buffered: number; unacked: number }> } {
+  flowState(): {
+    paused: boolean;
+    limits: Required<Watermarks>;
+    viewers: Array<{ role: Role; buffered: number; unacked: number }>;
+  } {
     return {
       paused: this.flow.isPaused,
+      limits: this.flow.limits,
       viewers: [...this.viewers.keys()].map((id) => ({
         role: this.roleOf(id),
         buffered: this.flow.buffered(id),

@@ -91,7 +91,8 @@ export async function mintTicket(
     body: JSON.stringify(grant),
   });
   const body = (await res.json()) as { ticket?: string; error?: { message: string } };
-  if (res.status !== 201 || !body.ticket) throw new Error(`ticket refused (${res.status}): ${body.error?.message}`);
+  if (res.status !== 201 || !body.ticket)
+    throw new Error(`ticket refused (${res.status}): ${body.error?.message}`);
   return body.ticket;
 }
 
