@@ -11,6 +11,8 @@ export interface TerminalSink {
   sendOutput(data: Buffer, onWritten: () => void): void;
   sendControl(message: ServerMessage): void;
   close(code: number, reason: string): void;
+  /** False once the socket is closing (a reloading tab's close frame has arrived). */
+  isOpen(): boolean;
 }
 
 export interface PtySessionOptions {
@@ -136,6 +138,10 @@ export class PtySession {
       throw new DrydockError(ErrorCode.tooMany, `This terminal already has ${max} viewers.`, {
         hint: "Close a tab that shows it, then try again.",
       });
+    }
+    // A reloading tab's old socket may still be closing: it does not keep control from the new one.
+    if (this.controller !== undefined && !this.viewers.get(this.controller)?.sink.isOpen()) {
+      this.detach(this.controller);
     }
     this.clearGrace();
     const viewer: Viewer = { sink, queued: [] };

@@ -84,6 +84,7 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
       if (ws.readyState === ws.OPEN) ws.send(data, { binary: true }, () => onWritten());
     },
     sendControl: send,
+    isOpen: () => ws.readyState === ws.OPEN,
     close: (code, reason) => {
       state = "closed";
       ws.close(code, reason.slice(0, 120));
