@@ -211,9 +211,13 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     let error = refusal(req);
     if (!error && (req.url ?? "") !== TERMINAL_SOCKET_PATH) {
-      error = new DrydockError(ErrorCode.notFound, `WebSockets are served at ${TERMINAL_SOCKET_PATH} only.`, {
-        hint: "Connect without a query; the ticket goes in the first frame.",
-      });
+      error = new DrydockError(
+        ErrorCode.notFound,
+        `WebSockets are served at ${TERMINAL_SOCKET_PATH} only, with no query.`,
+        {
+          hint: "Connect without a query; the ticket goes in the first frame.",
+        },
+      );
     }
     if (!error && req.headers.authorization !== undefined && !isAuthenticated(req, token))
       error = unauthorized();
