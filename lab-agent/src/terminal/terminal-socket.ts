@@ -35,11 +35,14 @@ export interface TerminalSocketOptions {
   helloTimeoutMs?: number;
   /** Messages per second per socket, and the burst allowed above it. */
   rate?: { perSecond: number; burst: number };
+  /** How often the agent pings; a socket that missed the previous ping is dropped. */
+  heartbeatMs?: number;
   /** Input characters per second per socket, and the burst allowed above it (a big paste). */
   inputRate?: { perSecond: number; burst: number };
 }
 
 export const HELLO_TIMEOUT_MS = 5_000;
+export const HEARTBEAT_MS = 30_000;
 /** Typing is a few bytes a second; a 1 Mi-character paste goes through at once, a flood does not. */
 export const DEFAULT_INPUT_RATE = { perSecond: 256 * 1024, burst: 1024 * 1024 };
 
@@ -90,6 +93,19 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
       ws.close(code, reason.slice(0, 120));
     },
   };
+
+  // A socket whose peer vanished without closing (a laptop that slept, a dropped network) would
+  // keep control of its terminal forever: ping it now and then, and drop it if it never answers.
+  let alive = true;
+  ws.on("pong", () => {
+    alive = true;
+  });
+  const heartbeat = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, opts.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
 
   const helloTimer = setTimeout(
     () => fail(CloseCode.policy, "hello-timeout", "No `open` or `attach` frame arrived in time."),
@@ -197,6 +213,7 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
   });
   ws.on("close", () => {
     clearTimeout(helloTimer);
+    clearInterval(heartbeat);
     state = "closed";
     session?.detach(sinkId);
   });

@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { describe, expect, it } from "vitest";
 import { DrydockError } from "../../src/common/errors.ts";
+import { ProgressStore } from "../../src/progress/progress-store.ts";
 import { scrubSecrets } from "../../src/server/logger.ts";
 import { RefusalLog } from "../../src/server/refusal-log.ts";
 import { parseTarget } from "../../src/server/request-target.ts";
@@ -110,5 +114,22 @@ describe("Content-Security-Policy", () => {
     const scriptSrc = csp.split("; ").find((d) => d.startsWith("script-src")) ?? "";
     expect(scriptSrc).not.toContain("unsafe-inline");
     expect(scriptSrc).toContain(`'sha256-${hashes[0]}'`);
+  });
+});
+
+describe("progress store files", () => {
+  it("progress.db and its -wal/-shm are 0600 in a 0700 folder, also when an older one was 0644 in 0755", () => {
+    const home = mkdtempSync(join(tmpdir(), "drydock-modes-"));
+    chmodSync(home, 0o755);
+    writeFileSync(join(home, "progress.db"), "", { mode: 0o644 });
+    chmodSync(join(home, "progress.db"), 0o644);
+    const store = new ProgressStore(home);
+    store.latest("lab", "h03-04");
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    for (const f of ["progress.db", "progress.db-wal", "progress.db-shm"]) {
+      expect(existsSync(join(home, f)), f).toBe(true);
+      expect(statSync(join(home, f)).mode & 0o777, f).toBe(0o600);
+    }
+    store.close();
   });
 });

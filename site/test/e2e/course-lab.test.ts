@@ -22,6 +22,7 @@ let agent: Agent;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+const cspViolations: string[] = [];
 
 const dock = () => page.locator("drydock-dock");
 const terminalText = (node: string) =>
@@ -44,6 +45,10 @@ beforeAll(async () => {
   });
   context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
+  // The pages run under a CSP with no 'unsafe-inline' script: any inline script it blocks shows here.
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to (execute|load)/i.test(m.text())) cspViolations.push(m.text());
+  });
 });
 
 afterAll(async () => {
@@ -273,5 +278,9 @@ describe.sequential(`the course site on lab ${lab}`, () => {
     await expect.poll(() => swarm.locator("details.dd-result ul").textContent()).toMatch(/worker-2/);
     expect(await swarm.locator(".dd-hint").textContent()).not.toBe("");
     await page.screenshot({ path: join(shots, "site-deliverables-live.png"), fullPage: true });
+  });
+
+  it("no page's script was blocked by the Content-Security-Policy", () => {
+    expect(cspViolations).toEqual([]);
   });
 });
