@@ -75,8 +75,10 @@ export class FlowControl {
   sent(consumer: string, bytes: number): void {
     const c = this.consumers.get(consumer);
     if (!c) return;
-    c.sent += bytes;
+    // Judged on what was queued before this chunk: one frame (a big screen replay) never trips it
+    // alone, a socket that lets output pile up past the cap does.
     if (c.sent - c.written > this.marks.maxBuffered) this.onOverCap(consumer, "buffer-cap");
+    c.sent += bytes;
     this.update();
   }
 

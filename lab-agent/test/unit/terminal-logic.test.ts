@@ -57,7 +57,9 @@ describe("FlowControl", () => {
     flow.sent("forger", 20);
     expect(flow.isPaused).toBe(true);
     expect(over).toEqual([]);
-    flow.sent("forger", 60); // 160 buffered > maxBuffered
+    flow.sent("forger", 60); // 160 buffered now, over maxBuffered
+    expect(over).toEqual([]);
+    flow.sent("forger", 1); // the next frame finds the queue over the cap
     expect(over).toEqual(["forger:buffer-cap"]);
   });
 
