@@ -15,7 +15,9 @@ const terminal = {
   exitCode: null,
 };
 const frames = [
-  { type: "ready", terminal, replayBytes: 512 },
+  { type: "ready", terminal, replayBytes: 512, role: "controller", controlFree: false },
+  { type: "role", role: "viewer", controlFree: true },
+  { type: "size", cols: 100, rows: 30 },
   { type: "exit", code: 0, signal: null },
   { type: "error", code: "not-found", message: "no such terminal" },
   { type: "pong", t: 12 },

@@ -7,7 +7,7 @@ import { ByteSize } from "../lab/lab-settings.ts";
 export const USAGE = `drydock — a hands-on container lab, from a laptop engine to a 3-node Swarm
 
 Usage:
-  drydock start [--lab ID] [--port N] [--host ADDR] [--no-open] [--grace SECONDS]
+  drydock start [--lab ID] [--port N] [--host ADDR --expose-root-shells] [--no-open] [--grace SECONDS]
                                                   engine, images and lab, then the course site,
                                                   its API and browser terminals (Ctrl-C stops)
   drydock engine [--yes]                          find a Docker Engine, or install and start one
@@ -29,8 +29,9 @@ Options:
   --pids N            process cap per engine node (default 4096)
   --registry-port N   publish the lab registry on 127.0.0.1:N (default: a free port)
   --port N            the agent's port (default 4600; 0 picks a free one)
-  --host ADDR         the address the agent listens on (default 127.0.0.1; others are reachable
-                      from the network and print a warning)
+  --host ADDR         the address the agent listens on (default 127.0.0.1; any other address
+                      also needs --expose-root-shells)
+  --expose-root-shells  confirm that --host makes the lab's root shells reachable from the network
   --no-open           do not open a browser
   --grace SECONDS     how long a terminal with no page attached keeps running (default 300)
   --yes, -y           install and start Docker without asking when none answers
@@ -59,6 +60,7 @@ const Flags = z
     help: z.boolean().default(false),
     version: z.boolean().default(false),
     "no-open": z.boolean().default(false),
+    "expose-root-shells": z.boolean().default(false),
     mistake: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,63}$/, "a mistake id, e.g. user-root")
@@ -108,6 +110,7 @@ export function parseCommand(argv: string[]): ParsedCommand {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
         "no-open": { type: "boolean" },
+        "expose-root-shells": { type: "boolean" },
         mistake: { type: "string" },
         only: { type: "string" },
         host: { type: "string" },

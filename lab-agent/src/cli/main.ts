@@ -84,6 +84,7 @@ async function run(words: string[], flags: Flags, io: Io): Promise<number | void
         {
           lab: flags.lab,
           host: flags.host,
+          exposeRootShells: flags["expose-root-shells"],
           port: flags.port,
           open: !flags["no-open"],
           yes: flags.yes,

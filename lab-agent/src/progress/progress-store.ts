@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
@@ -35,8 +35,9 @@ export class ProgressStore implements SwarmHistory {
   private readonly db: Database.Database;
 
   constructor(home: string) {
-    mkdirSync(home, { recursive: true });
-    this.db = new Database(join(home, "progress.db"));
+    const file = join(home, "progress.db");
+    secureFiles(home, file);
+    this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = ON");
@@ -98,4 +99,16 @@ export class ProgressStore implements SwarmHistory {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * progress.db holds the learner's evidence: 0600 in a 0700 folder. The file is created
+ * 0600 before SQLite opens it, because SQLite gives its -wal and -shm files the database
+ * file's mode; files left by an older Drydock are tightened too.
+ */
+function secureFiles(home: string, file: string): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  chmodSync(home, 0o700);
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
 }

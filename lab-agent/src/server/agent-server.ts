@@ -9,17 +9,23 @@ import type { LabId } from "../lab/lab-names.ts";
 import type { Watermarks } from "../terminal/flow-control.ts";
 import { SessionRegistry, type TerminalLimits } from "../terminal/session-registry.ts";
 import { handleTerminalSocket } from "../terminal/terminal-socket.ts";
-import { tokenMatches } from "./access-token.ts";
 import { handleApi } from "./api-routes.ts";
-import { isAuthenticated, sessionCookie } from "./auth.ts";
+import { isAuthenticated, TOKEN_CREDENTIAL } from "./auth.ts";
 import { HTTP_STATUS, sendError } from "./http-json.ts";
+import { RefusalLog } from "./refusal-log.ts";
 import { hostAllowed, originAllowed, type RequestGuard, requestGuard } from "./request-guard.ts";
+import { parseTarget, safePath } from "./request-target.ts";
 import { setSecurityHeaders } from "./security-headers.ts";
 import { serveStatic } from "./static-files.ts";
+import { type TicketGrant, TicketStore } from "./tickets.ts";
 
 export const TERMINAL_SOCKET_PATH = "/ws/terminal";
 /** Largest WebSocket message: a 32 Ki-character paste in JSON fits; anything bigger is closed with 1009. */
 export const MAX_WS_PAYLOAD = 128 * 1024;
+/** Open WebSockets at once, authenticated or still waiting for their hello. */
+export const MAX_SOCKETS = 64;
+/** Check event streams open at once per credential (a browser allows ~6 per origin anyway). */
+export const MAX_EVENT_STREAMS = 8;
 
 export interface AgentServerOptions {
   host: string;
@@ -46,9 +52,13 @@ export interface AgentServer {
   close(): Promise<void>;
 }
 
+const EVENTS_PATH = /^\/api\/checks\/([^/]+)\/events\/?$/;
+
 /** One port: the built site, the JSON API under /api/, and terminal WebSockets at /ws/terminal. */
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const { log, token } = opts;
+  const refusals = new RefusalLog(log);
+  const tickets = new TicketStore();
   const registry = new SessionRegistry({
     hostDocker: opts.docker,
     lab: opts.lab,
@@ -58,6 +68,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     onEvent: (e) => log.info({ terminal: e.id, node: e.node }, `terminal ${e.kind}`),
   });
   const lifecycle = {};
+  const eventStreams = new Map<string, number>();
   // Checks: the store opens now; the swarm history recorder and live re-runs start once listening.
   const checks = new CheckService({ docker: opts.docker, lab: opts.lab, home: opts.home });
   let guard: RequestGuard = requestGuard(opts.host, opts.port);
@@ -67,9 +78,19 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     setSecurityHeaders(res);
     handleHttp(req, res).catch((err) => {
       const error = toDrydockError(err);
-      if (error.code === ErrorCode.internal) log.error({ err }, "request failed");
+      if (error.code === ErrorCode.internal) {
+        log.error({ err, method: req.method, path: safePath(req.url) }, "request failed");
+      }
       sendError(res, error);
     });
+  });
+  // A malformed request line or header never reaches the handler: answer 400 ourselves, log nothing of it.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
   });
 
   const refusal = (req: IncomingMessage): DrydockError | undefined => {
@@ -94,49 +115,40 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       hint: "Open the URL that `drydock start` printed (it carries the token), or send `Authorization: Bearer <token>`.",
     });
   const logRefusal = (req: IncomingMessage, error: DrydockError, kind: string) =>
-    log.warn(
+    refusals.warn(
+      `${kind}:${error.code}`,
       {
         kind,
         code: error.code,
         method: req.method,
-        path: pathOf(req),
-        host: req.headers.host,
-        origin: req.headers.origin,
+        path: safePath(req.url),
+        host: req.headers.host?.slice(0, 100),
+        origin: req.headers.origin?.slice(0, 100),
       },
       `refused ${kind}: ${error.message}`,
     );
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refused = refusal(req);
-    if (refused) {
-      logRefusal(req, refused, "request");
-      return sendError(res, refused);
-    }
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const isPage = !url.pathname.startsWith("/api/");
-    const presented = url.searchParams.get("token");
-    if (presented !== null && isPage && (req.method === "GET" || req.method === "HEAD")) {
-      if (!tokenMatches(presented, token)) {
-        const error = unauthorized();
-        logRefusal(req, error, "request");
-        return sendError(res, error);
+    let refused = refusal(req);
+    let url: URL | undefined;
+    if (!refused) {
+      try {
+        url = parseTarget(req.url);
+      } catch (err) {
+        refused = toDrydockError(err);
       }
-      // Trade the token in the URL for a cookie, and drop it from the address bar.
-      url.searchParams.delete("token");
-      res.writeHead(303, {
-        Location: `${url.pathname}${url.search}`,
-        "Set-Cookie": sessionCookie(port, token),
-        "Cache-Control": "no-store",
-      });
-      res.end();
-      return;
     }
-    if (!isAuthenticated(req, port, token)) {
-      const error = unauthorized();
+    if (refused || !url) {
+      const error = refused ?? unauthorized();
       logRefusal(req, error, "request");
       return sendError(res, error);
     }
-    if (!isPage) {
+    if (url.pathname.startsWith("/api/")) {
+      const credential = authenticateApi(req, url);
+      if (credential instanceof DrydockError) {
+        logRefusal(req, credential, "request");
+        return sendError(res, credential);
+      }
       return handleApi(req, res, url, {
         docker: opts.docker,
         lab: opts.lab,
@@ -146,8 +158,13 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         log,
         lifecycle,
         checks,
+        tickets,
+        credential,
+        eventStreams,
+        maxEventStreams: MAX_EVENT_STREAMS,
       });
     }
+    // Pages are the course's public docs: no credential is needed, and none is accepted from a URL.
     if (req.method !== "GET" && req.method !== "HEAD") {
       throw new DrydockError(ErrorCode.usage, `${req.method} is not allowed on pages.`);
     }
@@ -161,19 +178,74 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     serveStatic(opts.siteDir, url.pathname, res, req.method === "HEAD");
   }
 
-  // Every check happens here, before the WebSocket exists: Host, exact Origin, token, path.
+  /**
+   * The credential behind an API request: the Bearer token, or (for an event stream only,
+   * which a browser cannot send headers on) a single-use ticket in `?ticket=`, removed from
+   * the URL here so no later code sees it.
+   */
+  function authenticateApi(req: IncomingMessage, url: URL): string | DrydockError {
+    const ticket = url.searchParams.get("ticket");
+    if (ticket !== null) {
+      url.searchParams.delete("ticket");
+      const m = EVENTS_PATH.exec(url.pathname);
+      if (!m || req.method !== "GET") {
+        return new DrydockError(ErrorCode.unauthorized, "Tickets open event streams and terminals only.", {
+          hint: "Send `Authorization: Bearer <token>` on other requests.",
+        });
+      }
+      try {
+        // The path was checked by parseTarget, so decoding cannot throw; a bad block simply never matches.
+        const expected = { purpose: "check-events", block: decodeURIComponent(m[1] ?? "") } as TicketGrant;
+        return tickets.redeem(ticket, expected).credential;
+      } catch (err) {
+        return toDrydockError(err);
+      }
+    }
+    return isAuthenticated(req, token) ? TOKEN_CREDENTIAL : unauthorized();
+  }
+
+  // Checked here, before the WebSocket exists: Host, exact Origin, path, the socket cap, and
+  // a wrong Authorization header. The credential itself is the ticket in the first frame.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD, perMessageDeflate: false });
+  let upgrading = 0;
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     let error = refusal(req);
-    if (!error && !isAuthenticated(req, port, token)) error = unauthorized();
-    if (!error && pathOf(req) !== TERMINAL_SOCKET_PATH) {
-      error = new DrydockError(ErrorCode.notFound, `WebSockets are served at ${TERMINAL_SOCKET_PATH} only.`);
+    if (!error && (req.url ?? "") !== TERMINAL_SOCKET_PATH) {
+      error = new DrydockError(
+        ErrorCode.notFound,
+        `WebSockets are served at ${TERMINAL_SOCKET_PATH} only, with no query.`,
+        {
+          hint: "Connect without a query; the ticket goes in the first frame.",
+        },
+      );
+    }
+    if (!error && req.headers.authorization !== undefined && !isAuthenticated(req, token))
+      error = unauthorized();
+    if (!error && wss.clients.size + upgrading >= MAX_SOCKETS) {
+      error = new DrydockError(
+        ErrorCode.tooMany,
+        `Too many open terminal sockets (at most ${MAX_SOCKETS}).`,
+        {
+          hint: "Close some terminal tabs, then try again.",
+        },
+      );
     }
     if (error) {
       logRefusal(req, error, "websocket");
       return refuseUpgrade(socket, error);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => handleTerminalSocket(ws, { registry, log }));
+    // Counted from now until the socket is a client (or the handshake failed and it closed).
+    upgrading++;
+    let counted = true;
+    const settled = () => {
+      if (counted) upgrading--;
+      counted = false;
+    };
+    socket.once("close", settled);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      settled();
+      handleTerminalSocket(ws, { registry, log, tickets, refusals });
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -206,10 +278,6 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       });
     },
   };
-}
-
-function pathOf(req: IncomingMessage): string {
-  return (req.url ?? "/").split("?")[0] ?? "/";
 }
 
 function refuseUpgrade(socket: Duplex, error: DrydockError): void {

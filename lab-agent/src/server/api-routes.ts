@@ -15,6 +15,7 @@ import type { SessionRegistry } from "../terminal/session-registry.ts";
 import { handleCheckRoutes } from "./check-routes.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
 import { streamProgress } from "./progress-stream.ts";
+import { TicketGrant, type TicketStore } from "./tickets.ts";
 
 export interface ApiContext {
   docker: Docker;
@@ -26,6 +27,12 @@ export interface ApiContext {
   /** The lifecycle step running now: one at a time, or two `up`s would fight over the containers. */
   lifecycle: { busyWith?: string };
   checks: CheckService;
+  tickets: TicketStore;
+  /** Who is asking (the token, for now): caps and tickets are per credential. */
+  credential: string;
+  /** Open check event streams per credential, and the most allowed. */
+  eventStreams: Map<string, number>;
+  maxEventStreams: number;
 }
 
 const NoQuery = z.object({}).strict();
@@ -78,6 +85,20 @@ export async function handleApi(
     const body = await readJsonBody(req, CreateTerminal);
     const session = await ctx.registry.create(body.node, body.cols, body.rows);
     return sendJson(res, 201, { terminal: session.info() });
+  }
+  if (route === "POST /api/tickets") {
+    parseOrBadRequest(NoQuery, query, "query");
+    const grant = await readJsonBody(req, TicketGrant);
+    // Refuse now, in plain words, what the ticket could not be used for anyway.
+    if (grant.purpose === "terminal-attach") ctx.registry.get(grant.terminalId);
+    if (grant.purpose === "check-events") ctx.checks.exercise(grant.block);
+    return sendJson(res, 201, { purpose: grant.purpose, ...ctx.tickets.mint(ctx.credential, grant) });
+  }
+  const flowId = /^GET \/api\/terminals\/([^/]+)\/flow$/.exec(route)?.[1];
+  if (flowId !== undefined) {
+    parseOrBadRequest(NoQuery, query, "query");
+    const id = parseOrBadRequest(TerminalId, flowId, "path");
+    return sendJson(res, 200, ctx.registry.get(id).flowState());
   }
   const closeId = /^DELETE \/api\/terminals\/([^/]+)$/.exec(route)?.[1];
   if (closeId !== undefined) {

@@ -2,40 +2,24 @@ import type { IncomingMessage } from "node:http";
 import { tokenMatches } from "./access-token.ts";
 
 /**
- * How a request proves it comes from the person who started the agent:
- * - scripts and tests send `Authorization: Bearer <token>`;
- * - the browser opens the printed URL `/?token=<token>` once; the agent answers with
- *   an HttpOnly, SameSite=Strict cookie and a redirect to the same path without the
- *   token (so it leaves the address bar and history). Later page loads, API calls and
- *   the terminal WebSocket carry the cookie. Cookies are not port-scoped, which is why
- *   every request with an Origin must also match the agent's own origin exactly.
+ * How a request proves it comes from the person who started the agent: the
+ * `Authorization: Bearer <token>` header, and nothing ambient. There is no cookie on
+ * purpose: cookies are scoped by host, not by port, so a browser would hand one to every
+ * other server on 127.0.0.1 (a dev server, another user's listener), and that server could
+ * replay it. The page gets the token from the launch URL's fragment (`/#token=…`, never
+ * sent to any server), keeps it in this origin's localStorage (per scheme, host and port)
+ * and sends it as a header; WebSockets and event streams, which cannot carry a header from
+ * a browser, present a single-use ticket instead (tickets.ts).
  */
-export function cookieName(port: number): string {
-  return `drydock_token_${port}`;
-}
-
-export function credentialOf(req: IncomingMessage, port: number): string | undefined {
+export function credentialOf(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
-  if (auth) {
-    const match = /^Bearer\s+(\S+)$/i.exec(auth);
-    return match?.[1];
-  }
-  return readCookie(req.headers.cookie, cookieName(port));
+  if (!auth) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
 }
 
-export function isAuthenticated(req: IncomingMessage, port: number, token: string): boolean {
-  return tokenMatches(credentialOf(req, port), token);
+export function isAuthenticated(req: IncomingMessage, token: string): boolean {
+  return tokenMatches(credentialOf(req), token);
 }
 
-export function sessionCookie(port: number, token: string): string {
-  return `${cookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`;
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
+/** The one credential this agent knows (per-learner logins will add more). */
+export const TOKEN_CREDENTIAL = "token";

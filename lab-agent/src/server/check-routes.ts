@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import type { CheckService } from "../checks/check-service.ts";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
 import { BlockId } from "../exercises/exercise-schema.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
 
@@ -13,6 +14,9 @@ export interface CheckRouteContext {
   lab: string;
   /** The agent's one check service: it owns the store and the lab watchers. */
   checks: CheckService;
+  credential: string;
+  eventStreams: Map<string, number>;
+  maxEventStreams: number;
 }
 
 /**
@@ -32,13 +36,25 @@ export async function handleCheckRoutes(
   if (!m) return false;
   const isStream = m[2] !== undefined;
   if (isStream ? req.method !== "GET" : req.method !== "GET" && req.method !== "POST") return false;
-  const block = parseOrBadRequest(BlockId, decodeURIComponent(m[1] ?? ""), "path");
+  const block = parseOrBadRequest(BlockId, decodePath(m[1] ?? ""), "path");
   parseOrBadRequest(NoQuery, Object.fromEntries(url.searchParams), "query");
   const { checks } = ctx;
   const exercise = checks.exercise(block);
   // The watchers start with the agent; this re-opens them if the lab came up later.
   void checks.watch();
   if (isStream) {
+    const open = ctx.eventStreams.get(ctx.credential) ?? 0;
+    if (open >= ctx.maxEventStreams) {
+      throw new DrydockError(
+        ErrorCode.tooMany,
+        `Too many check event streams are open (at most ${ctx.maxEventStreams}).`,
+        { hint: "Close some course tabs (hidden tabs let theirs go by themselves), then reload." },
+      );
+    }
+    ctx.eventStreams.set(ctx.credential, open + 1);
+    req.on("close", () =>
+      ctx.eventStreams.set(ctx.credential, (ctx.eventStreams.get(ctx.credential) ?? 1) - 1),
+    );
     streamResults(req, res, checks, block, ctx.lab);
     return true;
   }
@@ -86,4 +102,12 @@ function streamResults(
     unsubscribe();
     unwatchChanges();
   });
+}
+
+function decodePath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new DrydockError(ErrorCode.usage, "Invalid request path: its percent-encoding is malformed.");
+  }
 }

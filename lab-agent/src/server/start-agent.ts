@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
 import { drydockHome, repoRoot } from "../common/paths.ts";
 import type { Progress } from "../common/progress.ts";
 import { ensureEngine } from "../engine/ensure-engine.ts";
@@ -15,6 +16,8 @@ import { ensureSiteBuilt } from "./site-build.ts";
 export interface StartOptions {
   lab: LabId;
   host: string;
+  /** Required, besides --host, to listen on anything but loopback. */
+  exposeRootShells: boolean;
   port: number;
   open: boolean;
   yes: boolean;
@@ -39,6 +42,15 @@ export interface StartIo {
  */
 export async function startDrydock(opts: StartOptions, io: StartIo): Promise<void> {
   const home = drydockHome();
+  if (!isLoopbackHost(opts.host) && !opts.exposeRootShells) {
+    throw new DrydockError(
+      ErrorCode.usage,
+      `--host ${opts.host} would make root shells into the lab reachable from the network.`,
+      {
+        hint: "Keep the default (127.0.0.1). If you really mean it, add --expose-root-shells as well: anyone who gets the token then has root in the lab.",
+      },
+    );
+  }
   if (!isLoopbackHost(opts.host)) {
     io.progress({
       kind: "warn",
@@ -66,7 +78,8 @@ export async function startDrydock(opts: StartOptions, io: StartIo): Promise<voi
     ...(site.problem ? { siteProblem: site.problem } : {}),
   });
   writeAccessToken(home, token);
-  const url = `${server.origin}/?token=${token}`;
+  // In the fragment: a browser never sends it to any server; the page moves it to localStorage.
+  const url = `${server.origin}/#token=${token}`;
   io.stdout.write(
     `\nDrydock is running: ${url}\n` +
       `(the token in that URL is new on every start; it is also in ${tokenPath(home)}, readable only by you)\n` +

@@ -1,6 +1,8 @@
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
+import { contentSecurityPolicy } from "./security-headers.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -59,9 +61,34 @@ export function resolveFile(root: string, pathname: string): string | undefined 
   return undefined;
 }
 
+/** Inline `<script>` bodies (no `src`), exactly as the browser hashes them. */
+const INLINE_SCRIPT = /<script\b(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script\s*>/gi;
+
+export function inlineScriptHashes(html: string): string[] {
+  const hashes = new Set<string>();
+  for (const m of html.matchAll(INLINE_SCRIPT)) {
+    const body = m[1] ?? "";
+    if (body.trim()) hashes.add(createHash("sha256").update(body, "utf8").digest("base64"));
+  }
+  return [...hashes];
+}
+
+const pageCsp = new Map<string, { mtimeMs: number; size: number; csp: string }>();
+
+/** The page's CSP: its own inline scripts allowed by hash, nothing else inline. */
+function cspOf(file: string): string {
+  const st = statSync(file);
+  const cached = pageCsp.get(file);
+  if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.csp;
+  const csp = contentSecurityPolicy(inlineScriptHashes(readFileSync(file, "utf8")));
+  pageCsp.set(file, { mtimeMs: st.mtimeMs, size: st.size, csp });
+  return csp;
+}
+
 function sendFile(file: string, status: number, res: ServerResponse, head: boolean): void {
   const type = TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
   const size = statSync(file).size;
+  if (type.startsWith("text/html")) res.setHeader("Content-Security-Policy", cspOf(file));
   res.writeHead(status, {
     "Content-Type": type,
     "Content-Length": size,

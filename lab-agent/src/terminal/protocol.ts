@@ -21,21 +21,29 @@ export const MAX_INPUT_CHARS = 32 * 1024;
 /** Largest ack: the high watermark is far below it. */
 const MAX_ACK = 64 * 1024 * 1024;
 
-const Open = z.object({ type: z.literal("open"), node: TerminalNode, cols: Cols, rows: Rows }).strict();
+/** A single-use ticket from `POST /api/tickets` (43 base64url characters). */
+export const Ticket = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "a ticket is 43 base64url characters");
+
+const Open = z
+  .object({ type: z.literal("open"), ticket: Ticket, node: TerminalNode, cols: Cols, rows: Rows })
+  .strict();
 const Attach = z
-  .object({ type: z.literal("attach"), terminalId: TerminalId, cols: Cols, rows: Rows })
+  .object({ type: z.literal("attach"), ticket: Ticket, terminalId: TerminalId, cols: Cols, rows: Rows })
   .strict();
 const Input = z.object({ type: z.literal("input"), data: z.string().min(1).max(MAX_INPUT_CHARS) }).strict();
 const Resize = z.object({ type: z.literal("resize"), cols: Cols, rows: Rows }).strict();
 const Ack = z.object({ type: z.literal("ack"), bytes: z.number().int().min(1).max(MAX_ACK) }).strict();
 const Ping = z.object({ type: z.literal("ping"), t: z.number().optional() }).strict();
+/** The controlling viewer gives control up; a viewer takes it when nobody holds it. */
+const Release = z.object({ type: z.literal("release") }).strict();
+const Take = z.object({ type: z.literal("take") }).strict();
 
 /** The first frame on a socket: start a terminal, or attach to a running one. */
 export const HelloMessage = z.discriminatedUnion("type", [Open, Attach]);
 export type HelloMessage = z.infer<typeof HelloMessage>;
 
 /** Every later frame. */
-export const ClientMessage = z.discriminatedUnion("type", [Input, Resize, Ack, Ping]);
+export const ClientMessage = z.discriminatedUnion("type", [Input, Resize, Ack, Ping, Release, Take]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 export const TerminalInfo = z.object({
@@ -51,9 +59,23 @@ export const TerminalInfo = z.object({
 });
 export type TerminalInfo = z.infer<typeof TerminalInfo>;
 
+/** `controller` types and sets the size; a `viewer` only watches. */
+export const Role = z.enum(["controller", "viewer"]);
+export type Role = z.infer<typeof Role>;
+
 export const ServerMessage = z.discriminatedUnion("type", [
   /** Sent once after a good hello; the screen replay (binary) follows, then live output. */
-  z.object({ type: z.literal("ready"), terminal: TerminalInfo, replayBytes: z.number().int() }),
+  z.object({
+    type: z.literal("ready"),
+    terminal: TerminalInfo,
+    replayBytes: z.number().int(),
+    role: Role,
+    controlFree: z.boolean(),
+  }),
+  /** This socket's role changed, or control became free or taken. */
+  z.object({ type: z.literal("role"), role: Role, controlFree: z.boolean() }),
+  /** The controller resized the terminal (sent to viewers, whose windows follow it). */
+  z.object({ type: z.literal("size"), cols: Cols, rows: Rows }),
   z.object({ type: z.literal("exit"), code: z.number().int(), signal: z.number().int().nullable() }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
   z.object({ type: z.literal("pong"), t: z.number().optional() }),

@@ -2,19 +2,49 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
 import { toDrydockError } from "../common/errors.ts";
-import { ClientMessage, CloseCode, HelloMessage, parseFrame, type ServerMessage } from "./protocol.ts";
+import {
+  ClientMessage,
+  CloseCode,
+  HelloMessage,
+  parseFrame,
+  type ServerMessage,
+  type TerminalId,
+  type TerminalNode,
+} from "./protocol.ts";
 import type { PtySession, TerminalSink } from "./pty-session.ts";
 import { RateLimit } from "./rate-limit.ts";
 import type { SessionRegistry } from "./session-registry.ts";
 
+/** Redeems the hello's single-use ticket (server/tickets.ts); throws when it is not good for this. */
+export interface TicketRedeemer {
+  redeem(
+    ticket: unknown,
+    grant:
+      | { purpose: "terminal-open"; node: TerminalNode }
+      | { purpose: "terminal-attach"; terminalId: TerminalId },
+  ): unknown;
+}
+
 export interface TerminalSocketOptions {
   registry: SessionRegistry;
   log: Logger;
+  tickets: TicketRedeemer;
+  /** Where refusals are logged, rate-limited (server/refusal-log.ts); `log` otherwise. */
+  refusals?: { warn(key: string, fields: Record<string, unknown>, message: string): void };
   /** Close a socket that has not said `open` or `attach` within this time. */
   helloTimeoutMs?: number;
   /** Messages per second per socket, and the burst allowed above it. */
   rate?: { perSecond: number; burst: number };
+  /** How often the agent pings; a socket that missed the previous ping is dropped. */
+  heartbeatMs?: number;
+  /** Input characters per second per socket, and the burst allowed above it (a big paste). */
+  inputRate?: { perSecond: number; burst: number };
 }
+
+export const HELLO_TIMEOUT_MS = 5_000;
+export const HEARTBEAT_MS = 30_000;
+/** Typing is a few bytes a second; a 1 Mi-character paste goes through at once, a flood does not. */
+export const DEFAULT_INPUT_RATE = { perSecond: 256 * 1024, burst: 1024 * 1024 };
 
 // Frames that arrive between the hello and `ready` (a resize right after open, say) wait here.
 const MAX_EARLY_FRAMES = 32;
@@ -28,6 +58,9 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
   const sinkId = randomUUID();
   const log = opts.log.child({ socket: sinkId.slice(0, 8) });
   const limiter = new RateLimit(opts.rate?.perSecond ?? 300, opts.rate?.burst ?? 600);
+  const inputRate = opts.inputRate ?? DEFAULT_INPUT_RATE;
+  const inputLimiter = new RateLimit(inputRate.perSecond, inputRate.burst);
+  let refusedInputs = 0;
   let state: "hello" | "starting" | "live" | "closed" = "hello";
   let session: PtySession | undefined;
   const early: string[] = [];
@@ -39,27 +72,44 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
   };
   const fail = (closeCode: number, code: string, message: string) => {
     if (state === "closed") return;
-    log.warn({ code, terminal: session?.id }, `terminal socket refused: ${message}`);
+    const fields = { code, terminal: session?.id };
+    if (opts.refusals) opts.refusals.warn(`terminal:${code}`, fields, `terminal socket refused: ${message}`);
+    else log.warn(fields, `terminal socket refused: ${message}`);
     send({ type: "error", code, message });
     ws.close(closeCode, code);
     state = "closed";
   };
   const sink: TerminalSink = {
     id: sinkId,
-    sendOutput: (data) => {
+    sendOutput: (data, onWritten) => {
       framesSent++;
-      if (ws.readyState === ws.OPEN) ws.send(data, { binary: true });
+      // The callback runs once ws has written the frame to the socket: only then may it be acked.
+      if (ws.readyState === ws.OPEN) ws.send(data, { binary: true }, () => onWritten());
     },
     sendControl: send,
+    isOpen: () => ws.readyState === ws.OPEN,
     close: (code, reason) => {
       state = "closed";
       ws.close(code, reason.slice(0, 120));
     },
   };
 
+  // A socket whose peer vanished without closing (a laptop that slept, a dropped network) would
+  // keep control of its terminal forever: ping it now and then, and drop it if it never answers.
+  let alive = true;
+  ws.on("pong", () => {
+    alive = true;
+  });
+  const heartbeat = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, opts.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
+
   const helloTimer = setTimeout(
     () => fail(CloseCode.policy, "hello-timeout", "No `open` or `attach` frame arrived in time."),
-    opts.helloTimeoutMs ?? 10_000,
+    opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS,
   );
 
   const onLive = (text: string) => {
@@ -77,10 +127,30 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
     const s = session as PtySession;
     switch (msg.type) {
       case "input":
-        s.input(msg.data);
+        if (!inputLimiter.take(msg.data.length)) {
+          return fail(
+            CloseCode.policy,
+            "rate-limited",
+            "Too much input on this socket: paste in smaller pieces.",
+          );
+        }
+        if (!s.input(sinkId, msg.data) && refusedInputs++ % 50 === 0) {
+          // Said now and then, not for every keystroke: the page shows it once.
+          send({
+            type: "error",
+            code: "read-only",
+            message: "This view is read-only: another view controls this terminal.",
+          });
+        }
         break;
       case "resize":
-        s.resize(msg.cols, msg.rows);
+        s.resize(sinkId, msg.cols, msg.rows); // a viewer's size is ignored
+        break;
+      case "release":
+        s.release(sinkId);
+        break;
+      case "take":
+        if (!s.take(sinkId)) send({ type: "role", role: s.roleOf(sinkId), controlFree: false });
         break;
       case "ack":
         s.ack(sinkId, msg.bytes);
@@ -93,19 +163,22 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
 
   const start = async (hello: HelloMessage) => {
     try {
+      // The ticket is spent here, whatever happens next; only then does anything start.
+      if (hello.type === "open")
+        opts.tickets.redeem(hello.ticket, { purpose: "terminal-open", node: hello.node });
+      else opts.tickets.redeem(hello.ticket, { purpose: "terminal-attach", terminalId: hello.terminalId });
       if (hello.type === "open") {
         session = await registry.create(hello.node, hello.cols, hello.rows);
       } else {
         session = registry.get(hello.terminalId);
-        session.resize(hello.cols, hello.rows);
       }
       if (state === "closed") {
         // The socket went while the shell was starting; nobody learnt the new terminal's id.
         if (hello.type === "open") await session.close();
         return;
       }
-      await session.attach(sink);
-      log.info({ terminal: session.id, node: session.node, hello: hello.type }, "terminal attached");
+      const role = await session.attach(sink, { cols: hello.cols, rows: hello.rows });
+      log.info({ terminal: session.id, node: session.node, hello: hello.type, role }, "terminal attached");
       state = "live";
       for (const text of early.splice(0)) onLive(text);
     } catch (err) {
@@ -140,6 +213,7 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
   });
   ws.on("close", () => {
     clearTimeout(helloTimer);
+    clearInterval(heartbeat);
     state = "closed";
     session?.detach(sinkId);
   });

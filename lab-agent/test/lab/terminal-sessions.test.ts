@@ -90,7 +90,7 @@ describe.sequential(`browser terminals into lab ${lab}`, () => {
     expect(c.output).not.toContain("woke-2");
   });
 
-  it("a reload reattaches to the same shell and gets back what was printed meanwhile; two tabs share it", async () => {
+  it("a reload reattaches to the same shell and gets back what was printed meanwhile; a second tab watches it", async () => {
     const first = client();
     const id = await first.open("worker-1");
     first.input("export MARK=kept-$((40+2)); cd /tmp\r");
@@ -107,13 +107,111 @@ describe.sequential(`browser terminals into lab ${lab}`, () => {
     expect(listed.terminals.find((t) => t.id === id)?.clients).toBe(0);
 
     const again = client();
-    await again.attach(id);
+    expect(await again.attach(id)).toBe("controller");
     await again.expectOutput(/printed-while-away-2/);
     const second = client();
-    await second.attach(id);
+    expect(await second.attach(id)).toBe("viewer");
     again.input("echo $MARK in $PWD\r");
     await again.expectOutput(/kept-42 in \/tmp/);
     await second.expectOutput(/kept-42 in \/tmp/);
+  });
+
+  it("a viewer's input is refused and its size ignored; control passes only when let go", async () => {
+    const owner = client();
+    const id = await owner.open("laptop", 100, 30);
+    owner.input("stty size\r");
+    await owner.expectOutput(/[\r\n]30 100\r\n/);
+    const viewer = client();
+    // A small window attaching does not shrink the terminal...
+    expect(await viewer.attach(id, 40, 10)).toBe("viewer");
+    const ready = viewer.controls.find((m) => m.type === "ready");
+    expect(ready).toMatchObject({ role: "viewer", controlFree: false, terminal: { cols: 100, rows: 30 } });
+    // ...nor does its resize, and its keystrokes never reach the shell.
+    viewer.send({ type: "resize", cols: 41, rows: 11 });
+    viewer.input("echo viewer-typed-$((3*5))\r");
+    await viewer.until("read-only", () =>
+      viewer.controls.find((m) => m.type === "error" && m.code === "read-only"),
+    );
+    viewer.send({ type: "take" }); // refused: the owner holds control
+    await viewer.until("role", () => viewer.controls.find((m) => m.type === "role"));
+    await new Promise((r) => setTimeout(r, 800));
+    const from = owner.output.length;
+    owner.input("stty size; echo owner-$((2*4))\r");
+    await owner.expectOutput(/owner-8\r\n/, 10_000, from);
+    expect(stripControls(owner.output.slice(from))).toMatch(/[\r\n]30 100\r\n/);
+    expect(owner.output).not.toContain("viewer-typed-15");
+    const listed = (await (await api(agent, "/api/terminals")).json()) as {
+      terminals: Array<{ id: string; cols: number; rows: number; clients: number }>;
+    };
+    expect(listed.terminals.find((t) => t.id === id)).toMatchObject({ cols: 100, rows: 30, clients: 2 });
+
+    // The owner lets go; the viewer takes control and types.
+    owner.send({ type: "release" });
+    await viewer.until("control free", () => viewer.controls.find((m) => m.type === "role" && m.controlFree));
+    viewer.send({ type: "take" });
+    await viewer.until("control", () =>
+      viewer.controls.find((m) => m.type === "role" && m.role === "controller"),
+    );
+    const mark = viewer.output.length;
+    viewer.input("echo handed-over-$((4*4))\r");
+    await viewer.expectOutput(/handed-over-16\r\n/, 10_000, mark);
+    owner.input("echo old-owner-$((5*5))\r");
+    await new Promise((r) => setTimeout(r, 800));
+    expect(viewer.output).not.toContain("old-owner-25");
+    await api(agent, `/api/terminals/${id}`, { method: "DELETE" });
+  });
+
+  it("forged acks from a client that stopped reading keep the agent's buffer under its cap, and the client is closed", async () => {
+    const forger = client();
+    const id = await forger.open("laptop");
+    forger.autoAck = false;
+    const baseline = rssBytes(agent.pid);
+    forger.input("head -c 250000000 /dev/urandom | base64\r");
+    await new Promise((r) => setTimeout(r, 300));
+    // Stop reading (the kernel buffers fill, then the agent's), and claim 64 MiB parsed twice a second.
+    (forger.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const forge = setInterval(() => {
+      if (!forger.closed) forger.send({ type: "ack", bytes: 64 * 1024 * 1024 });
+    }, 500);
+    let maxBuffered = 0;
+    let sawPaused = false;
+    let peakRss = baseline;
+    let cap = 0;
+    const started = Date.now();
+    try {
+      while (Date.now() - started < 40_000) {
+        const res = await api(agent, `/api/terminals/${id}/flow`);
+        const flow = (await res.json()) as {
+          paused: boolean;
+          viewers: Array<{ buffered: number }>;
+          limits: { maxBuffered: number; high: number; stallMs: number };
+        };
+        cap = flow.limits.maxBuffered;
+        sawPaused ||= flow.paused;
+        for (const v of flow.viewers) maxBuffered = Math.max(maxBuffered, v.buffered);
+        peakRss = Math.max(peakRss, rssBytes(agent.pid));
+        if (flow.viewers.length === 0) break; // the forger was closed
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      clearInterval(forge);
+    }
+    expect(cap).toBe(4 * 1024 * 1024);
+    expect(sawPaused).toBe(true);
+    expect(maxBuffered).toBeLessThanOrEqual(cap);
+    // The agent closed it (it stayed over the high watermark), so nothing piles up.
+    const listed = (await (await api(agent, "/api/terminals")).json()) as {
+      terminals: Array<{ id: string; clients: number }>;
+    };
+    expect(listed.terminals.find((t) => t.id === id)?.clients).toBe(0);
+    expect(peakRss - baseline).toBeLessThan(64 * 1024 * 1024);
+    // The terminal itself lives on: a honest client attaches, stops the flood and types.
+    const honest = client({ tail: 65536 });
+    await honest.attach(id);
+    honest.input("\x03");
+    honest.input("echo after-flood-$((6*6))\r");
+    await honest.expectOutput(/after-flood-36/, 60_000);
+    await api(agent, `/api/terminals/${id}`, { method: "DELETE" });
   });
 
   it("the shell's exit sends an exit frame with its code, and a new terminal can be opened", async () => {

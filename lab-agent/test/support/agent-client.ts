@@ -43,7 +43,7 @@ export async function startAgent(opts: {
   const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
   const origin = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
-      const m = /Drydock is running: (http:\/\/[^/\s]+)\/\?token=/.exec(out);
+      const m = /Drydock is running: (http:\/\/[^/\s]+)\/#token=/.exec(out);
       if (m?.[1]) {
         clearInterval(timer);
         resolve(m[1]);
@@ -75,6 +75,25 @@ export function api(agent: RunningAgent, path: string, init: RequestInit = {}): 
     ...init,
     headers: { Authorization: `Bearer ${agent.token}`, ...(init.headers as Record<string, string>) },
   });
+}
+
+/** Mints a single-use ticket (POST /api/tickets with the token); throws on any refusal. */
+export async function mintTicket(
+  agent: Pick<RunningAgent, "origin" | "token">,
+  grant:
+    | { purpose: "terminal-open"; node: string }
+    | { purpose: "terminal-attach"; terminalId: string }
+    | { purpose: "check-events"; block: string },
+): Promise<string> {
+  const res = await fetch(`${agent.origin}/api/tickets`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${agent.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(grant),
+  });
+  const body = (await res.json()) as { ticket?: string; error?: { message: string } };
+  if (res.status !== 201 || !body.ticket)
+    throw new Error(`ticket refused (${res.status}): ${body.error?.message}`);
+  return body.ticket;
 }
 
 /**
@@ -149,10 +168,16 @@ export class TermClient {
   private readonly waiters = new Set<() => void>();
   private readonly opened: Promise<void>;
   private readonly tailSize: number | undefined;
+  /** Set false to stop acking (a client that stops reading or forges its acks). */
+  autoAck = true;
 
-  constructor(agent: Pick<RunningAgent, "origin" | "token">, opts: ClientOptions = {}) {
+  constructor(
+    private readonly agent: Pick<RunningAgent, "origin" | "token">,
+    opts: ClientOptions = {},
+  ) {
     const url = `${agent.origin.replace(/^http/, "ws")}/ws/terminal`;
-    this.ws = new WebSocket(url, { headers: { Authorization: `Bearer ${agent.token}`, ...opts.headers } });
+    // A browser sends no credential on the upgrade: the ticket in the first frame is the credential.
+    this.ws = new WebSocket(url, { headers: { ...opts.headers } });
     this.tailSize = opts.tail;
     this.term = opts.xterm ? new Terminal({ cols: 120, rows: 40, allowProposedApi: true }) : undefined;
     this.opened = new Promise((resolve, reject) => {
@@ -194,16 +219,20 @@ export class TermClient {
   }
 
   async open(node: string, cols = 120, rows = 40): Promise<string> {
+    const ticket = await mintTicket(this.agent, { purpose: "terminal-open", node });
     await this.opened;
-    this.send({ type: "open", node, cols, rows });
+    this.send({ type: "open", ticket, node, cols, rows });
     const ready = await this.until("ready", () => this.controls.find((c) => c.type === "ready"));
     return ready.type === "ready" ? ready.terminal.id : "";
   }
 
-  async attach(terminalId: string, cols = 120, rows = 40): Promise<void> {
+  /** Attaches with a fresh ticket; resolves with this socket's role. */
+  async attach(terminalId: string, cols = 120, rows = 40): Promise<"controller" | "viewer"> {
+    const ticket = await mintTicket(this.agent, { purpose: "terminal-attach", terminalId });
     await this.opened;
-    this.send({ type: "attach", terminalId, cols, rows });
-    await this.until("ready", () => this.controls.find((c) => c.type === "ready"));
+    this.send({ type: "attach", ticket, terminalId, cols, rows });
+    const ready = await this.until("ready", () => this.controls.find((c) => c.type === "ready"));
+    return ready.type === "ready" ? ready.role : "viewer";
   }
 
   input(data: string): void {
@@ -258,6 +287,7 @@ export class TermClient {
   }
 
   private ack(bytes: number): void {
+    if (!this.autoAck) return;
     this.acked += bytes;
     if (this.ws.readyState === WebSocket.OPEN) this.send({ type: "ack", bytes });
   }

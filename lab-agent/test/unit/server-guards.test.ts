@@ -21,11 +21,10 @@ describe("access token", () => {
     expect(tokenMatches(undefined, token)).toBe(false);
   });
 
-  it("is read from a Bearer header or this port's cookie", () => {
-    expect(credentialOf(req({ authorization: "Bearer abc" }), 4600)).toBe("abc");
-    expect(credentialOf(req({ cookie: "a=1; drydock_token_4600=xyz" }), 4600)).toBe("xyz");
-    expect(credentialOf(req({ cookie: "drydock_token_4601=xyz" }), 4600)).toBeUndefined();
-    expect(credentialOf(req({ authorization: "Basic abc" }), 4600)).toBeUndefined();
+  it("is read from a Bearer header only: never from a cookie (other local servers would get it)", () => {
+    expect(credentialOf(req({ authorization: "Bearer abc" }))).toBe("abc");
+    expect(credentialOf(req({ cookie: "a=1; drydock_token_4600=xyz" }))).toBeUndefined();
+    expect(credentialOf(req({ authorization: "Basic abc" }))).toBeUndefined();
   });
 });
 

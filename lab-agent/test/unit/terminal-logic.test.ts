@@ -5,33 +5,82 @@ import { ClientMessage, HelloMessage, parseFrame } from "../../src/terminal/prot
 import { RateLimit } from "../../src/terminal/rate-limit.ts";
 
 describe("FlowControl", () => {
+  const marks = { high: 100, low: 40, maxBuffered: 150, stallMs: 1_000 };
+  /** Sent, and written out by the socket at once (an honest, fast connection). */
+  const deliver = (flow: FlowControl, c: string, n: number) => {
+    flow.sent(c, n);
+    flow.written(c, n);
+  };
+
   it("pauses above the high watermark for any consumer and resumes once all are below low", () => {
     const events: boolean[] = [];
-    const flow = new FlowControl({ high: 100, low: 40 }, (p) => events.push(p));
+    const flow = new FlowControl(marks, (p) => events.push(p));
     flow.add("tab");
-    flow.add("mirror");
-    flow.sent("tab", 60);
-    flow.sent("mirror", 60);
+    flow.add("viewer");
+    deliver(flow, "tab", 60);
+    deliver(flow, "viewer", 60);
     expect(events).toEqual([]);
-    flow.sent("tab", 50);
+    deliver(flow, "tab", 50);
     expect(events).toEqual([true]);
-    flow.acked("tab", 80); // 30 left, but the mirror holds 60
+    flow.acked("tab", 80); // 30 left, but the viewer holds 60
     expect(events).toEqual([true]);
-    flow.acked("mirror", 30);
+    flow.acked("viewer", 30);
     expect(events).toEqual([true, false]);
   });
 
   it("a consumer that leaves releases the pause; over-acks cannot bank credit", () => {
     const events: boolean[] = [];
-    const flow = new FlowControl({ high: 100, low: 40 }, (p) => events.push(p));
+    const flow = new FlowControl(marks, (p) => events.push(p));
     flow.add("slow");
-    flow.sent("slow", 150);
+    deliver(flow, "slow", 120);
     flow.remove("slow");
     expect(events).toEqual([true, false]);
     flow.add("tab");
     flow.acked("tab", 1_000);
-    flow.sent("tab", 100);
+    deliver(flow, "tab", 100);
     expect(flow.isPaused).toBe(true);
+  });
+
+  it("acks count only bytes the socket wrote out: a forged ack cannot drain what is still queued", () => {
+    const over: string[] = [];
+    const flow = new FlowControl(
+      marks,
+      () => {},
+      (c, why) => over.push(`${c}:${why}`),
+    );
+    flow.add("forger");
+    flow.sent("forger", 90); // queued in the agent, not written
+    flow.written("forger", 10);
+    flow.acked("forger", 64 * 1024 * 1024);
+    expect(flow.pending("forger")).toBe(80);
+    expect(flow.buffered("forger")).toBe(80);
+    flow.sent("forger", 20);
+    expect(flow.isPaused).toBe(true);
+    expect(over).toEqual([]);
+    flow.sent("forger", 60); // 160 buffered now, over maxBuffered
+    expect(over).toEqual([]);
+    flow.sent("forger", 1); // the next frame finds the queue over the cap
+    expect(over).toEqual(["forger:buffer-cap"]);
+  });
+
+  it("reports a consumer that keeps the PTY paused past stallMs", () => {
+    let now = 0;
+    const over: string[] = [];
+    const flow = new FlowControl(
+      marks,
+      () => {},
+      (c, why) => over.push(`${c}:${why}`),
+      () => now,
+    );
+    flow.add("asleep");
+    flow.add("fine");
+    deliver(flow, "asleep", 120);
+    now = 500;
+    flow.checkStalls();
+    expect(over).toEqual([]);
+    now = 1_200;
+    flow.checkStalls();
+    expect(over).toEqual(["asleep:stalled"]);
   });
 
   it("refuses watermarks that could never resume", () => {
@@ -47,17 +96,33 @@ describe("RateLimit", () => {
     now += 200; // two tokens
     expect([limit.take(), limit.take(), limit.take()]).toEqual([true, true, false]);
   });
+
+  it("counts bytes: a burst of big inputs is cut off, typing is not", () => {
+    let now = 0;
+    const bytes = new RateLimit(256 * 1024, 1024 * 1024, () => now);
+    const accepted = Array.from({ length: 200 }, () => bytes.take(32_000)).filter(Boolean).length;
+    expect(accepted).toBe(32);
+    now += 1_000;
+    expect(bytes.take(1)).toBe(true);
+  });
 });
 
 describe("terminal protocol", () => {
-  it("accepts open and attach as the first frame only, with sizes in range", () => {
-    expect(parseFrame(HelloMessage, '{"type":"open","node":"laptop","cols":80,"rows":24}').ok).toBe(true);
+  const ticket = "t".repeat(43);
+  it("accepts open and attach, each with a ticket, as the first frame only, with sizes in range", () => {
+    expect(
+      parseFrame(HelloMessage, `{"type":"open","ticket":"${ticket}","node":"laptop","cols":80,"rows":24}`).ok,
+    ).toBe(true);
     const attach = parseFrame(
       HelloMessage,
-      `{"type":"attach","terminalId":"${"a".repeat(32)}","cols":80,"rows":24}`,
+      `{"type":"attach","ticket":"${ticket}","terminalId":"${"a".repeat(32)}","cols":80,"rows":24}`,
     );
     expect(attach.ok).toBe(true);
-    const big = parseFrame(HelloMessage, '{"type":"open","node":"laptop","cols":70000,"rows":24}');
+    expect(parseFrame(HelloMessage, '{"type":"open","node":"laptop","cols":80,"rows":24}').ok).toBe(false);
+    const big = parseFrame(
+      HelloMessage,
+      `{"type":"open","ticket":"${ticket}","node":"laptop","cols":70000,"rows":24}`,
+    );
     expect(big).toMatchObject({ ok: false });
     expect(big.ok ? "" : big.reason).toContain("cols");
     expect(parseFrame(HelloMessage, '{"type":"input","data":"ls"}').ok).toBe(false);

@@ -121,17 +121,65 @@ export class AgentRequestError extends Error {
   }
 }
 
+/**
+ * The agent's token, as the launch URL's fragment left it (PageFrame.astro moves it to
+ * localStorage, per origin: other servers on this machine cannot read it). Sent only as an
+ * `Authorization` header; nothing ambient (no cookie) carries it.
+ */
+export const TOKEN_KEY = "drydock.agent-token";
+
+export function agentToken(): string | undefined {
+  try {
+    return localStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  const token = agentToken();
+  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
+}
+
+/** What a single-use ticket is for: a WebSocket hello or an event stream (≤ 30 s, once). */
+export type TicketGrant =
+  | { purpose: "terminal-open"; node: TerminalNode }
+  | { purpose: "terminal-attach"; terminalId: string }
+  | { purpose: "check-events"; block: string };
+
+const TicketAnswer = z.object({ ticket: z.string(), expiresAt: z.string() });
+
+/** Mints a ticket with the token; throws AgentRequestError (404: the terminal is gone). */
+export async function mintTicket(grant: TicketGrant): Promise<string> {
+  const res = await fetch("/api/tickets", {
+    method: "POST",
+    headers: authHeaders({ "Content-Type": "application/json", Accept: "application/json" }),
+    body: JSON.stringify(grant),
+  });
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) throw new AgentRequestError(res.status, errorOf(res.status, body));
+  const parsed = TicketAnswer.safeParse(body);
+  if (!parsed.success) throw new AgentRequestError(res.status, errorOf(res.status, undefined));
+  return parsed.data.ticket;
+}
+
+/** The URL of a block's check event stream, with a fresh ticket (EventSource cannot send headers). */
+export async function checkEventsUrl(block: string): Promise<string> {
+  const ticket = await mintTicket({ purpose: "check-events", block });
+  return `/api/checks/${encodeURIComponent(block)}/events?ticket=${encodeURIComponent(ticket)}`;
+}
+
 let reach: Promise<AgentReach> | undefined;
 
 /**
  * Is this page served by a Drydock agent? Hosted as plain docs, /api/version is missing
- * (or not JSON); served by the agent without the token cookie, it answers 401.
+ * (or not JSON); served by the agent without the token (or an old one), it answers 401.
  */
 export function findAgent(refresh = false): Promise<AgentReach> {
   if (!reach || refresh) {
     reach = (async (): Promise<AgentReach> => {
       try {
-        const res = await fetch("/api/version", { headers: { Accept: "application/json" } });
+        const res = await fetch("/api/version", { headers: authHeaders({ Accept: "application/json" }) });
         const body: unknown = await res.json();
         if (res.ok) {
           const agent = AgentVersion.safeParse(body);
@@ -149,7 +197,7 @@ export function findAgent(refresh = false): Promise<AgentReach> {
 }
 
 async function getJson<T>(path: string, schema: z.ZodMiniType<T>): Promise<T> {
-  const res = await fetch(path, { headers: { Accept: "application/json" } });
+  const res = await fetch(path, { headers: authHeaders({ Accept: "application/json" }) });
   const body: unknown = await res.json().catch(() => undefined);
   if (!res.ok) throw new AgentRequestError(res.status, errorOf(res.status, body));
   const parsed = schema.safeParse(body);
@@ -181,7 +229,7 @@ export async function runLabAction(
 ): Promise<ProgressLine> {
   const res = await fetch(`/api/lab/${action}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
+    headers: authHeaders({ "Content-Type": "application/json", Accept: "application/x-ndjson" }),
     body: "{}",
   });
   if (!res.ok || !res.body) {

@@ -4,7 +4,7 @@ import {
   type CheckResult as Result,
 } from "../../../lab-agent/src/course/check-wire.ts";
 import { ageText, isStale } from "../../../lab-agent/src/course/result-age.ts";
-import { findAgent } from "./agent-api.ts";
+import { authHeaders, checkEventsUrl, findAgent } from "./agent-api.ts";
 
 /**
  * The live half of the Deliverables panel: the latest result of each deliverable from
@@ -60,7 +60,7 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   };
   const load = async () => {
     const res = await fetch(`/api/checks/${encodeURIComponent(block)}`, {
-      headers: { Accept: "application/json" },
+      headers: authHeaders({ Accept: "application/json" }),
     });
     if (res.ok) show(BlockResults.parse(await res.json()));
   };
@@ -70,7 +70,7 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
     try {
       const res = await fetch(`/api/checks/${encodeURIComponent(block)}`, {
         method: "POST",
-        headers: { Accept: "application/json", "Content-Type": "application/json" },
+        headers: authHeaders({ Accept: "application/json", "Content-Type": "application/json" }),
         body: "{}",
       });
       const body: unknown = await res.json();
@@ -92,13 +92,27 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
   // (EventSource reconnects by itself; the reload after a reconnect catches what was missed).
   // Hidden tabs let go of their stream: a browser keeps only ~6 connections per origin over HTTP/1.1.
   let events: EventSource | undefined;
-  const listen = () => {
-    events = new EventSource(`/api/checks/${encodeURIComponent(block)}/events`);
-    events.addEventListener("results", (e) => {
+  // Each stream opens with a fresh single-use ticket; a reconnect with the spent one is refused,
+  // which closes the EventSource: then listen again with a new ticket.
+  const listen = async () => {
+    const url = await checkEventsUrl(block).catch(() => undefined);
+    if (events || document.visibilityState === "hidden") return;
+    if (!url) {
+      setTimeout(() => void listen(), 5_000);
+      return;
+    }
+    const source = new EventSource(url);
+    events = source;
+    source.addEventListener("error", () => {
+      if (source.readyState !== EventSource.CLOSED || events !== source) return;
+      events = undefined;
+      setTimeout(() => void listen(), 3_000);
+    });
+    source.addEventListener("results", (e) => {
       const pushed = BlockResults.safeParse(JSON.parse((e as MessageEvent<string>).data));
       if (pushed.success) show(pushed.data);
     });
-    events.addEventListener("open", () => void load().catch(() => {}));
+    source.addEventListener("open", () => void load().catch(() => {}));
   };
   let ages: ReturnType<typeof setInterval> | undefined;
   document.addEventListener("visibilitychange", () => {
@@ -108,13 +122,13 @@ export async function mountDeliverables(panel: HTMLElement): Promise<void> {
       clearInterval(ages);
       ages = undefined;
     } else {
-      if (!events) listen();
+      if (!events) void listen();
       ages ??= setInterval(tick, AGE_TICK_MS);
       tick();
     }
   });
   if (document.visibilityState !== "hidden") {
-    listen();
+    void listen();
     ages = setInterval(tick, AGE_TICK_MS);
   }
   panel.dataset.live = "on";

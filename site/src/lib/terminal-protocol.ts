@@ -18,8 +18,19 @@ export const TerminalInfo = z.object({
 });
 export type TerminalInfo = z.infer<typeof TerminalInfo>;
 
+export const Role = z.enum(["controller", "viewer"]);
+export type Role = z.infer<typeof Role>;
+
 export const ServerFrame = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("ready"), terminal: TerminalInfo, replayBytes: z.number() }),
+  z.object({
+    type: z.literal("ready"),
+    terminal: TerminalInfo,
+    replayBytes: z.number(),
+    role: Role,
+    controlFree: z.boolean(),
+  }),
+  z.object({ type: z.literal("role"), role: Role, controlFree: z.boolean() }),
+  z.object({ type: z.literal("size"), cols: z.number(), rows: z.number() }),
   z.object({ type: z.literal("exit"), code: z.number(), signal: z.nullable(z.number()) }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
   z.object({ type: z.literal("pong"), t: z.optional(z.number()) }),
@@ -27,8 +38,10 @@ export const ServerFrame = z.discriminatedUnion("type", [
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
 export type ClientFrame =
-  | { type: "open"; node: (typeof TERMINAL_NODES)[number]; cols: number; rows: number }
-  | { type: "attach"; terminalId: string; cols: number; rows: number }
+  | { type: "open"; ticket: string; node: (typeof TERMINAL_NODES)[number]; cols: number; rows: number }
+  | { type: "attach"; ticket: string; terminalId: string; cols: number; rows: number }
+  | { type: "release" }
+  | { type: "take" }
   | { type: "input"; data: string }
   | { type: "resize"; cols: number; rows: number }
   | { type: "ack"; bytes: number }

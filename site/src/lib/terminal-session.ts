@@ -1,7 +1,7 @@
 import "@xterm/xterm/css/xterm.css";
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
-import type { TerminalNode } from "./agent-api.ts";
+import { AgentRequestError, mintTicket, type TerminalNode } from "./agent-api.ts";
 import {
   type ClientFrame,
   commandKeys,
@@ -20,6 +20,8 @@ import {
 export type SessionState =
   | { kind: "connecting" }
   | { kind: "connected" }
+  /** Another view controls this terminal: this one only watches (typing takes control when it is free). */
+  | { kind: "viewing"; controlFree: boolean }
   | { kind: "reconnecting"; inSeconds: number }
   | { kind: "exited"; code: number }
   | { kind: "failed"; message: string };
@@ -43,6 +45,11 @@ export class TerminalSession {
   private readonly fit = new FitAddon();
   private ws: WebSocket | undefined;
   private ready = false;
+  /** A viewer's input is refused by the agent; its size follows the controller's. */
+  private role: "controller" | "viewer" = "controller";
+  private controlFree = false;
+  /** Bumped on every connect, so a slow ticket request cannot open a stale socket. */
+  private attempt = 0;
   private closedByUs = false;
   private retries = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -72,7 +79,7 @@ export class TerminalSession {
     this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
     this.term.onData((data) => this.onData(data));
     this.term.onResize(({ cols, rows }) => {
-      if (this.ready) this.send({ type: "resize", cols, rows });
+      if (this.ready && this.role === "controller") this.send({ type: "resize", cols, rows });
     });
     // Fit to the pane whenever it changes size (dock resized, side switched, window resized).
     this.resizeObserver = new ResizeObserver(() => {
@@ -102,6 +109,8 @@ export class TerminalSession {
   }
 
   refit(): void {
+    // A viewer shows the controller's size; only the controller fits the terminal to its pane.
+    if (this.role !== "controller") return;
     if (this.container.offsetWidth > 0 && this.container.offsetHeight > 0) this.fit.fit();
   }
 
@@ -140,28 +149,68 @@ export class TerminalSession {
     this.term.dispose();
   }
 
+  /**
+   * A socket needs a single-use ticket in its first frame (no cookie or URL carries the token):
+   * minted with the token just before connecting, for attaching to the known shell or, if it
+   * is gone (404), for opening a new one on this node.
+   */
+  private async helloFrame(): Promise<ClientFrame> {
+    const { cols, rows } = this.term;
+    const id = sessionStorage.getItem(this.opts.storageKey);
+    if (id) {
+      try {
+        const ticket = await mintTicket({ purpose: "terminal-attach", terminalId: id });
+        return { type: "attach", ticket, terminalId: id, cols, rows };
+      } catch (err) {
+        if (!(err instanceof AgentRequestError && err.status === 404)) throw err;
+        sessionStorage.removeItem(this.opts.storageKey);
+      }
+    }
+    const ticket = await mintTicket({ purpose: "terminal-open", node: this.opts.node });
+    return { type: "open", ticket, node: this.opts.node, cols, rows };
+  }
+
   private connect(): void {
     this.closedByUs = false;
     this.ready = false;
     this.opts.onState({ kind: "connecting" });
+    const attempt = ++this.attempt;
+    this.helloFrame().then(
+      (hello) => {
+        if (attempt === this.attempt && !this.closedByUs) this.openSocket(hello);
+      },
+      (err: unknown) => {
+        if (attempt !== this.attempt || this.closedByUs) return;
+        if (err instanceof AgentRequestError && err.status === 401) {
+          this.opts.onState({ kind: "failed", message: err.error.hint ?? err.error.message });
+          return;
+        }
+        this.retryLater();
+      },
+    );
+  }
+
+  private retryLater(): void {
+    // Agent restarting, network blip, 1013 (too many terminals): try again, slower each time.
+    const delay = Math.min(10, 2 ** this.retries);
+    this.retries += 1;
+    this.opts.onState({ kind: "reconnecting", inSeconds: delay });
+    this.retryTimer = setTimeout(() => this.connect(), delay * 1000);
+  }
+
+  private showRole(): void {
+    if (this.role === "controller") this.opts.onState({ kind: "connected" });
+    else this.opts.onState({ kind: "viewing", controlFree: this.controlFree });
+  }
+
+  private openSocket(hello: ClientFrame): void {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws/terminal`);
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     let notFound = false;
-    let opening = false;
-    ws.onopen = () => {
-      const { cols, rows } = this.term;
-      const id = sessionStorage.getItem(this.opts.storageKey);
-      opening = !id;
-      ws.send(
-        JSON.stringify(
-          id
-            ? ({ type: "attach", terminalId: id, cols, rows } satisfies ClientFrame)
-            : ({ type: "open", node: this.opts.node, cols, rows } satisfies ClientFrame),
-        ),
-      );
-    };
+    const opening = hello.type === "open";
+    ws.onopen = () => ws.send(JSON.stringify(hello));
     ws.onmessage = (event) => {
       if (typeof event.data !== "string") {
         const bytes = new Uint8Array(event.data as ArrayBuffer);
@@ -180,8 +229,13 @@ export class TerminalSession {
           this.term.reset();
           this.ready = true;
           this.retries = 0;
-          this.opts.onState({ kind: "connected" });
-          this.sendSizeIfChanged(frame.terminal.cols, frame.terminal.rows);
+          this.role = frame.role;
+          this.controlFree = frame.controlFree;
+          this.showRole();
+          if (frame.role === "controller") {
+            this.refit();
+            this.sendSizeIfChanged(frame.terminal.cols, frame.terminal.rows);
+          } else this.term.resize(frame.terminal.cols, frame.terminal.rows);
           this.replayLeft = frame.replayBytes;
           if (!opening) this.flushPending();
           else {
@@ -198,8 +252,25 @@ export class TerminalSession {
           );
           this.opts.onState({ kind: "exited", code: frame.code });
           break;
+        case "role": {
+          const was = this.role;
+          this.role = frame.role;
+          this.controlFree = frame.controlFree;
+          this.showRole();
+          if (frame.role === "controller" && was !== "controller") {
+            this.refit();
+            this.send({ type: "resize", cols: this.term.cols, rows: this.term.rows });
+            this.flushPending();
+          }
+          break;
+        }
+        case "size":
+          if (this.role === "viewer") this.term.resize(frame.cols, frame.rows);
+          break;
         case "error":
-          if (frame.code === "not-found") {
+          if (frame.code === "read-only") {
+            this.showRole();
+          } else if (frame.code === "not-found") {
             // The shell we knew is gone (grace period over, lab reset): open a fresh one.
             notFound = true;
             sessionStorage.removeItem(this.opts.storageKey);
@@ -220,11 +291,7 @@ export class TerminalSession {
         this.opts.onState({ kind: "failed", message: event.reason || `closed (${event.code})` });
         return;
       }
-      // Agent restarting, network blip, 1013 (too many terminals): try again, slower each time.
-      const delay = Math.min(10, 2 ** this.retries);
-      this.retries += 1;
-      this.opts.onState({ kind: "reconnecting", inSeconds: delay });
-      this.retryTimer = setTimeout(() => this.connect(), delay * 1000);
+      this.retryLater();
     };
   }
 
@@ -255,6 +322,14 @@ export class TerminalSession {
   }
 
   private input(data: string): void {
+    if (this.ready && this.role === "viewer") {
+      // Read-only while another view types; when control is free, typing takes it.
+      if (this.controlFree) {
+        this.pending.push(data);
+        this.send({ type: "take" });
+      }
+      return;
+    }
     if (!this.ready || this.awaitingPrompt) {
       this.pending.push(data);
       return;

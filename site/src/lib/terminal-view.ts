@@ -56,6 +56,8 @@ function describe(state: SessionState): string {
       return "connecting…";
     case "connected":
       return "connected";
+    case "viewing":
+      return state.controlFree ? "view only; type to take control" : "view only (another tab is typing)";
     case "reconnecting":
       return `disconnected; retrying in ${state.inSeconds} s`;
     case "exited":
@@ -66,7 +68,7 @@ function describe(state: SessionState): string {
 }
 
 function toneOf(state: SessionState): "ok" | "busy" | "bad" {
-  if (state.kind === "connected") return "ok";
+  if (state.kind === "connected" || state.kind === "viewing") return "ok";
   if (state.kind === "connecting" || state.kind === "reconnecting") return "busy";
   return "bad";
 }

@@ -30,7 +30,7 @@ export async function startAgent(home: string, lab: string, timeoutMs = 540_000)
   const url = await new Promise<string>((resolve, reject) => {
     const started = Date.now();
     const timer = setInterval(() => {
-      const m = /Drydock is running: (http:\/\/\S+\?token=\S+)/.exec(out);
+      const m = /Drydock is running: (http:\/\/\S+#token=\S+)/.exec(out);
       if (m?.[1]) {
         clearInterval(timer);
         resolve(m[1]);
