@@ -35,7 +35,8 @@ const run = (bin: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) =>
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 
-describe("the drydock bin's compiled CLI", () => {
+// Each test starts node (and esbuild) a few times: generous limits for a busy CI machine.
+describe("the drydock bin's compiled CLI", { timeout: 60_000 }, () => {
   let root: string;
   let agent: string;
   let bin: string;
@@ -113,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 });
 
-describe("the real drydock bin", () => {
+describe("the real drydock bin", { timeout: 60_000 }, () => {
   it("runs the repository's current sources compiled, finding the repository from dist/", async () => {
     const bin = join(repoRoot, "lab-agent", "bin", "drydock.mjs");
     const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
