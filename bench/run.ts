@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   site: () => import("./site.ts"),
   terminal: () => import("./terminal.ts"),
   checks: () => import("./checks.ts"),
+  cli: () => import("./cli.ts"),
 };
 
 const [name, ...args] = process.argv.slice(2);

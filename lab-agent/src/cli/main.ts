@@ -4,25 +4,19 @@ import { join } from "node:path";
 import { DrydockError, ErrorCode, toDrydockError } from "../common/errors.ts";
 import { drydockHome, repoRoot } from "../common/paths.ts";
 import type { Progress } from "../common/progress.ts";
-import { ensureEngine } from "../engine/ensure-engine.ts";
+import type { EnsureEngineOptions } from "../engine/ensure-engine.ts";
 import type { HostEngine } from "../engine/find-engine.ts";
-import { noEngineError, probeEngines } from "../engine/find-engine.ts";
-import { ensureImages } from "../images/ensure-images.ts";
-import {
-  type LabContext,
-  labDown,
-  labReset,
-  labUp,
-  requireLab,
-  type UpOptions,
-} from "../lab/lab-lifecycle.ts";
+import type { LabContext, UpOptions } from "../lab/lab-lifecycle.ts";
 import { containerName, ENGINE_ROLES } from "../lab/lab-names.ts";
-import { labStatus } from "../lab/lab-status.ts";
-import { formSwarm } from "../lab/lab-swarm.ts";
-import { startDrydock } from "../server/start-agent.ts";
-import { checkCommand, solveCommand } from "./check-commands.ts";
 import { type Flags, parseCommand, USAGE, usageError } from "./cli-options.ts";
 import { consoleProgress, formatError, formatStatus, formatSwarm } from "./render.ts";
+
+// Each command imports what it needs when it runs (`drydock --help` loads none of Docker's
+// client, the agent or the checks): the compiled CLI keeps each in a chunk of its own.
+async function ensureEngine(opts: EnsureEngineOptions): Promise<HostEngine> {
+  return (await import("../engine/ensure-engine.ts")).ensureEngine(opts);
+}
+const lifecycle = () => import("../lab/lab-lifecycle.ts");
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -69,6 +63,7 @@ async function run(words: string[], flags: Flags, io: Io): Promise<number | void
     case "images": {
       noExtraWords(words, 1);
       const engine = await ensureEngine({ yes: flags.yes, progress });
+      const { ensureImages } = await import("../images/ensure-images.ts");
       const images = await ensureImages(engine.docker, {
         progress,
         offline: flags.offline,
@@ -80,6 +75,7 @@ async function run(words: string[], flags: Flags, io: Io): Promise<number | void
     }
     case "start": {
       noExtraWords(words, 1);
+      const { startDrydock } = await import("../server/start-agent.ts");
       return startDrydock(
         {
           lab: flags.lab,
@@ -105,6 +101,7 @@ async function run(words: string[], flags: Flags, io: Io): Promise<number | void
     case "solve": {
       noExtraWords(words, 2);
       const ctx = await labContext(flags, progress, false);
+      const { checkCommand, solveCommand } = await import("./check-commands.ts");
       if (command === "check")
         return checkCommand(ctx, sub, { json: flags.json, all: flags.all, only: flags.only }, io);
       return solveCommand(ctx, sub, flags.mistake, io);
@@ -119,16 +116,19 @@ async function runLab(sub: string | undefined, flags: Flags, progress: Progress,
     io.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : text);
   switch (sub) {
     case "up": {
+      const { labUp } = await lifecycle();
       const status = await labUp(await labContext(flags, progress, true), upOptions(flags));
       print(status, formatStatus(status) + shellHint(flags.lab));
       return;
     }
     case "reset": {
+      const { labReset } = await lifecycle();
       const status = await labReset(await labContext(flags, progress, true), upOptions(flags));
       print(status, formatStatus(status));
       return;
     }
     case "down": {
+      const { labDown } = await lifecycle();
       const result = await labDown(await labContext(flags, progress, false));
       const { containers, networks, volumes } = result.removed;
       print(
@@ -141,12 +141,17 @@ async function runLab(sub: string | undefined, flags: Flags, progress: Progress,
     }
     case "status": {
       const ctx = await labContext(flags, progress, false);
+      const [{ requireLab }, { labStatus }] = await Promise.all([
+        lifecycle(),
+        import("../lab/lab-status.ts"),
+      ]);
       await requireLab(ctx);
       const status = await labStatus(ctx.docker, ctx.lab, ctx.home);
       print(status, formatStatus(status));
       return;
     }
     case "swarm": {
+      const { formSwarm } = await import("../lab/lab-swarm.ts");
       const nodes = await formSwarm(await labContext(flags, progress, false));
       print({ nodes }, formatSwarm(nodes));
       return;
@@ -164,6 +169,7 @@ async function labContext(flags: Flags, progress: Progress, mayStartEngine: bool
   if (mayStartEngine) {
     engine = await ensureEngine({ yes: flags.yes, progress });
   } else {
+    const { noEngineError, probeEngines } = await import("../engine/find-engine.ts");
     const probe = await probeEngines();
     if (!probe.engine) throw noEngineError(probe.attempts);
     engine = probe.engine;
@@ -187,6 +193,7 @@ async function openShell(node: string | undefined, rest: string[], flags: Flags)
   }
   if (rest.length > 0) throw usageError(`Unexpected argument "${rest[0]}".`);
   const ctx = await labContext(flags, () => {}, false);
+  const { requireLab } = await lifecycle();
   const found = await requireLab(ctx);
   if (found.containers.get(node as (typeof ENGINE_ROLES)[number])?.State !== "running") {
     throw new DrydockError(ErrorCode.nodeEngine, `${node} is not running.`, {
