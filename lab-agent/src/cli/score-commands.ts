@@ -1,0 +1,229 @@
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
+import { drydockHome } from "../common/paths.ts";
+import { ageText } from "../course/result-age.ts";
+import { loadAllExercises } from "../exercises/load-exercises.ts";
+import { DEFAULT_LAB, LabId } from "../lab/lab-names.ts";
+import { ProgressStore } from "../progress/progress-store.ts";
+import { loadInstallationKey } from "../score/installation-key.ts";
+import { type ProgressReport, progressReport } from "../score/progress-report.ts";
+import { loadRubric } from "../score/rubric-schema.ts";
+import { buildScorecard, signScorecard, type Verification, verifyScorecard } from "../score/scorecard.ts";
+
+/**
+ * `drydock progress` and `drydock scorecard export|verify`. They need no lab and no engine: only
+ * DRYDOCK_HOME (progress.db, the installation key) and the repository's exercises and rubrics.
+ * They parse their own options, so main.ts only dispatches to them.
+ */
+export const SCORE_USAGE = `  drydock progress [--lab ID] [--json]           results, practice time and rubric level per block
+  drydock scorecard export [--lab ID] [--name NAME] [--out FILE]
+                                                  a signed Open Badges 3.0 scorecard (stdout without --out)
+  drydock scorecard verify FILE [--json]          check a scorecard's signature and integrity, offline
+`;
+
+interface Io {
+  stdout: NodeJS.WritableStream;
+}
+
+const Options = z
+  .object({
+    lab: LabId.default(DEFAULT_LAB),
+    json: z.boolean().default(false),
+    name: z
+      .string()
+      .trim()
+      .min(1, "a display name, e.g. --name 'Ana P.'")
+      .max(80, "at most 80 characters")
+      .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), "no control characters")
+      .optional(),
+    out: z.string().min(1).optional(),
+    help: z.boolean().default(false),
+  })
+  .strict();
+type Options = z.infer<typeof Options>;
+
+export const DISPLAY_NAME = "displayName";
+
+function usage(message: string): DrydockError {
+  return new DrydockError(ErrorCode.usage, message, { hint: `Usage:\n${SCORE_USAGE}` });
+}
+
+function parse(argv: string[]): { words: string[]; opts: Options } {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        lab: { type: "string" },
+        json: { type: "boolean" },
+        name: { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw usage((err as Error).message.replace(/\. To specify.*$/s, "."));
+  }
+  const opts = Options.safeParse(parsed.values);
+  if (!opts.success) {
+    const issue = opts.error.issues[0];
+    throw usage(`--${String(issue?.path[0] ?? "options")}: ${issue?.message}`);
+  }
+  return { words: parsed.positionals, opts: opts.data };
+}
+
+/** Runs `progress` or `scorecard …`; returns the exit code (a failed verification is 16). */
+export async function scoreCommand(argv: string[], io: Io, home = drydockHome()): Promise<number> {
+  const { words, opts } = parse(argv);
+  if (opts.help) {
+    io.stdout.write(SCORE_USAGE);
+    return 0;
+  }
+  const [command, sub, ...rest] = words;
+  if (command === "progress") {
+    if (sub !== undefined) throw usage(`Unexpected argument "${sub}".`);
+    const { report } = readProgress(home, opts.lab);
+    io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatProgress(report, Date.now()));
+    return 0;
+  }
+  if (command !== "scorecard") throw usage(`Unknown command "${command}".`);
+  if (sub === "export") {
+    if (rest.length > 0) throw usage(`Unexpected argument "${rest[0]}".`);
+    const text = await exportScorecard(home, opts);
+    if (opts.out) {
+      const file = resolve(opts.out);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+      io.stdout.write(
+        `Wrote the signed scorecard to ${file}. \`drydock scorecard verify ${opts.out}\` checks it.\n`,
+      );
+    } else io.stdout.write(text);
+    return 0;
+  }
+  if (sub === "verify") {
+    const [file, extra] = rest;
+    if (!file) throw usage("`drydock scorecard verify` needs the scorecard file.");
+    if (extra) throw usage(`Unexpected argument "${extra}".`);
+    const result = await verifyScorecard(readJson(file));
+    const { did } = await loadInstallationKey(home);
+    const ours = result.issuer === did;
+    io.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ ...result, thisInstallation: ours }, null, 2)}\n`
+        : formatVerification(result, ours),
+    );
+    return result.verified ? 0 : SCORECARD_TAMPERED_EXIT;
+  }
+  throw usage(
+    sub
+      ? `Unknown scorecard subcommand "${sub}" (expected export or verify).`
+      : "`drydock scorecard` needs export or verify.",
+  );
+}
+
+/** `scorecard verify` on a scorecard that does not verify. */
+export const SCORECARD_TAMPERED_EXIT = 16;
+
+export function readProgress(home: string, lab: string, now = Date.now()) {
+  const store = new ProgressStore(home);
+  try {
+    return {
+      ...progressReport({
+        lab,
+        now,
+        exercises: loadAllExercises(),
+        stats: store.deliverableStats(lab),
+        practice: store.practiceTime(lab),
+        rubric: loadRubric(),
+      }),
+      displayName: store.getProfile(DISPLAY_NAME),
+    };
+  } finally {
+    store.close();
+  }
+}
+
+export async function exportScorecard(
+  home: string,
+  opts: Pick<Options, "lab" | "name">,
+  now = new Date(),
+): Promise<string> {
+  if (opts.name) {
+    const store = new ProgressStore(home);
+    try {
+      store.setProfile(DISPLAY_NAME, opts.name);
+    } finally {
+      store.close();
+    }
+  }
+  const { report, level, displayName } = readProgress(home, opts.lab, now.getTime());
+  if (!displayName) {
+    throw new DrydockError(ErrorCode.usage, "The scorecard needs the name a mentor will know you by.", {
+      hint: "Pass it once with --name 'Your Name' (it is remembered in progress.db).",
+    });
+  }
+  const key = await loadInstallationKey(home);
+  const card = buildScorecard({ report, level, displayName, key, now });
+  return `${JSON.stringify(await signScorecard(card, key), null, 2)}\n`;
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new DrydockError(ErrorCode.notFound, `Cannot read ${file}: ${errorMessage(err)}`, {
+      hint: "Give the path of a scorecard file written by `drydock scorecard export --out FILE`.",
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DrydockError(ErrorCode.usage, `${file} is not JSON: ${errorMessage(err)}`, {
+      hint: "A scorecard is the JSON file `drydock scorecard export` writes.",
+    });
+  }
+}
+
+const MARK: Record<string, string> = { pass: "✓", fail: "✗", error: "!", skipped: "-" };
+
+export function formatProgress(report: ProgressReport, now: number): string {
+  const lines = [
+    `Lab "${report.lab}": maturity level ${report.level} proven, ${report.provisionalLevel} as far as the lab checks today.`,
+    `Practice: ${Math.round(report.practiceMinutes)} of ${report.plannedMinutes} planned minutes.`,
+  ];
+  for (const b of report.blocks) {
+    const time = `${Math.round(Math.max(b.terminalMinutes, b.pageMinutes))}/${b.plannedMinutes} min`;
+    const state = !b.checked ? "not checked yet" : b.finished ? "finished" : "in progress";
+    lines.push("", `${b.block} ${b.title} — ${state}, ${time}`);
+    for (const d of b.deliverables) {
+      if (!d.status) {
+        lines.push(`  · ${d.id} — never checked`);
+        continue;
+      }
+      const first = d.firstPassAt ? `, first passed ${ageText(d.firstPassAt, now)}` : "";
+      lines.push(
+        `  ${MARK[d.status] ?? "?"} ${d.id} — ${d.status} ${ageText(d.at ?? "", now)}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}${first}`,
+      );
+    }
+  }
+  if (report.nextLevel) {
+    lines.push("", `For level ${report.nextLevel.level} (${report.nextLevel.name}):`);
+    for (const m of report.nextLevel.missing) lines.push(`  - ${m}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatVerification(v: Verification, ours: boolean): string {
+  const who = ours ? "this installation" : "another installation";
+  if (v.verified) {
+    return `Verified: ${v.name ?? "the scorecard"}, signed ${v.validFrom ?? ""} by ${who} (${v.issuer}), unchanged since.\n`;
+  }
+  return `Tampered: ${v.reason}.\nIssuer: ${v.issuer} (${who}). Do not trust its results.\n`;
+}
