@@ -8,6 +8,12 @@ import { ageText } from "../course/result-age.ts";
 import { loadAllExercises } from "../exercises/load-exercises.ts";
 import { DEFAULT_LAB, LabId } from "../lab/lab-names.ts";
 import { ProgressStore } from "../progress/progress-store.ts";
+import {
+  buildEndorsement,
+  type ReviewVerification,
+  SignOff,
+  verifyEndorsement,
+} from "../score/endorsement.ts";
 import { loadInstallationKey } from "../score/installation-key.ts";
 import { type ProgressReport, progressReport } from "../score/progress-report.ts";
 import { loadRubric } from "../score/rubric-schema.ts";
@@ -21,7 +27,10 @@ import { buildScorecard, signScorecard, type Verification, verifyScorecard } fro
 export const SCORE_USAGE = `  drydock progress [--lab ID] [--json]           results, practice time and rubric level per block
   drydock scorecard export [--lab ID] [--name NAME] [--out FILE]
                                                   a signed Open Badges 3.0 scorecard (stdout without --out)
-  drydock scorecard verify FILE [--json]          check a scorecard's signature and integrity, offline
+  drydock scorecard verify FILE [--scorecard CARD] [--json]
+                                                  check a scorecard's (or a review's) signature and integrity, offline
+  drydock scorecard endorse CARD --name MENTOR [--signoff ITEM[=COMMENT]]... [--comment TEXT] [--out FILE]
+                                                  a mentor's signed review (an EndorsementCredential) of CARD
 `;
 
 interface Io {
@@ -40,6 +49,9 @@ const Options = z
       .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), "no control characters")
       .optional(),
     out: z.string().min(1).optional(),
+    scorecard: z.string().min(1).optional(),
+    signoff: z.array(z.string().min(1)).default([]),
+    comment: z.string().max(4000).optional(),
     help: z.boolean().default(false),
   })
   .strict();
@@ -63,6 +75,9 @@ function parse(argv: string[]): { words: string[]; opts: Options } {
         json: { type: "boolean" },
         name: { type: "string" },
         out: { type: "string" },
+        scorecard: { type: "string" },
+        signoff: { type: "string", multiple: true },
+        comment: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -97,12 +112,37 @@ export async function scoreCommand(argv: string[], io: Io, home = drydockHome())
     const text = await exportScorecard(home, opts);
     if (opts.out) {
       const file = resolve(opts.out);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, file);
+      writeAtomically(file, text);
       io.stdout.write(
         `Wrote the signed scorecard to ${file}. \`drydock scorecard verify ${opts.out}\` checks it.\n`,
       );
+    } else io.stdout.write(text);
+    return 0;
+  }
+  if (sub === "endorse") {
+    const [file, extra] = rest;
+    if (!file) throw usage("`drydock scorecard endorse` needs the scorecard file.");
+    if (extra) throw usage(`Unexpected argument "${extra}".`);
+    if (!opts.name) throw usage("`drydock scorecard endorse` needs the mentor's name: --name 'Your Name'.");
+    const signOffs = opts.signoff.map((s) => {
+      const [item = "", ...comment] = s.split("=");
+      const parsed = SignOff.safeParse({ item, comment: comment.join("=") });
+      if (!parsed.success) throw usage(`--signoff ${s}: ${parsed.error.issues[0]?.message}`);
+      return parsed.data;
+    });
+    const key = await loadInstallationKey(home);
+    const review = await buildEndorsement({
+      scorecard: readJson(file) as Record<string, unknown>,
+      mentorName: opts.name,
+      signOffs,
+      ...(opts.comment ? { comment: opts.comment } : {}),
+      rubric: loadRubric(),
+      key,
+    });
+    const text = `${JSON.stringify(await signScorecard(review, key), null, 2)}\n`;
+    if (opts.out) {
+      writeAtomically(resolve(opts.out), text);
+      io.stdout.write(`Wrote the signed review to ${resolve(opts.out)}.\n`);
     } else io.stdout.write(text);
     return 0;
   }
@@ -110,7 +150,19 @@ export async function scoreCommand(argv: string[], io: Io, home = drydockHome())
     const [file, extra] = rest;
     if (!file) throw usage("`drydock scorecard verify` needs the scorecard file.");
     if (extra) throw usage(`Unexpected argument "${extra}".`);
-    const result = await verifyScorecard(readJson(file));
+    const doc = readJson(file);
+    if (isReview(doc)) {
+      const card = opts.scorecard ? (readJson(opts.scorecard) as Record<string, unknown>) : undefined;
+      const result = await verifyEndorsement(doc, card);
+      const { did } = await loadInstallationKey(home);
+      io.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ ...result, thisInstallation: result.issuer === did }, null, 2)}\n`
+          : formatReview(result, result.issuer === did),
+      );
+      return result.verified ? 0 : SCORECARD_TAMPERED_EXIT;
+    }
+    const result = await verifyScorecard(doc);
     const { did } = await loadInstallationKey(home);
     const ours = result.issuer === did;
     io.stdout.write(
@@ -125,6 +177,29 @@ export async function scoreCommand(argv: string[], io: Io, home = drydockHome())
       ? `Unknown scorecard subcommand "${sub}" (expected export or verify).`
       : "`drydock scorecard` needs export or verify.",
   );
+}
+
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function isReview(doc: unknown): boolean {
+  const type = (doc as { type?: unknown } | null)?.type;
+  return Array.isArray(type) && type.includes("EndorsementCredential");
+}
+
+export function formatReview(v: ReviewVerification, ours: boolean): string {
+  const who = ours ? "this installation" : `another installation (${v.issuer})`;
+  const items = v.signOffs.map((s) => `  - ${s.item}${s.comment ? `: ${s.comment}` : ""}`).join("\n");
+  const binding =
+    v.boundToScorecard === undefined
+      ? "\n(Give the scorecard with --scorecard CARD to check that the review is bound to it.)"
+      : "";
+  if (v.verified)
+    return `Verified: ${v.name ?? "the review"}, signed ${v.validFrom ?? ""} by ${who}. Signed off:\n${items || "  (nothing)"}${binding}\n`;
+  return `Tampered: ${v.reason}.\nIssuer: ${who}. Do not trust this review.\n`;
 }
 
 /** `scorecard verify` on a scorecard that does not verify. */

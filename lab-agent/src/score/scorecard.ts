@@ -30,8 +30,9 @@ const LEVEL_PROVISIONAL = "urn:drydock:result:maturity-level-provisional";
 const levelId = (n: number) => `urn:drydock:rubric:level:${n}`;
 const deliverableResultId = (block: string, id: string) => `urn:drydock:result:deliverable:${block}:${id}`;
 const practiceResultId = (block: string) => `urn:drydock:result:practice-minutes:${block}`;
-const INLINE_CONTEXT = {
+export const INLINE_CONTEXT = {
   drydockIntegrity: { "@id": "urn:drydock:vocab:integrity", "@type": "@json" },
+  drydockReview: { "@id": "urn:drydock:vocab:review", "@type": "@json" },
 };
 
 export const INTEGRITY_VERSION = 1;
@@ -51,7 +52,7 @@ export function canonicalJson(value: unknown): string {
 const sha256 = (text: string) => createHash("sha256").update(text).digest();
 export const evidenceHash = (evidence: unknown): string =>
   `ni:///sha-256;${sha256(canonicalJson(evidence ?? [])).toString("base64url")}`;
-const digest = (value: unknown) => `sha256:${sha256(canonicalJson(value)).toString("hex")}`;
+export const digest = (value: unknown) => `sha256:${sha256(canonicalJson(value)).toString("hex")}`;
 
 interface Part {
   /** What a person reads: "the name", "result h03-04/image-non-root". */
@@ -62,9 +63,12 @@ interface Part {
 /** Every signed part of a scorecard, by a label that names it to a person. */
 export function scorecardParts(card: Record<string, unknown>): Map<string, Part> {
   const parts = new Map<string, Part>();
-  const put = (key: string, label: string, value: unknown) => parts.set(key, { label, value });
+  const put = (key: string, label: string, value: unknown) => {
+    if (value !== undefined) parts.set(key, { label, value });
+  };
   for (const k of ["@context", "id", "type", "issuer", "validFrom", "name", "description"])
     put(k, k === "issuer" ? "the issuer" : `the credential's ${k}`, card[k]);
+  put("drydockReview", "the mentor's sign-offs", card.drydockReview);
   const subject = (card.credentialSubject ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(subject)) {
     if (k === "result") continue;
@@ -233,12 +237,16 @@ export function buildScorecard(input: ScorecardInput): Record<string, unknown> {
   return card;
 }
 
-function integrityOf(card: Record<string, unknown>): { version: number; parts: Record<string, string> } {
+export function integrityOf(card: Record<string, unknown>): {
+  version: number;
+  parts: Record<string, string>;
+} {
   const parts: Record<string, string> = {};
   for (const [key, part] of scorecardParts(card)) parts[key] = digest(part.value);
   return { version: INTEGRITY_VERSION, parts };
 }
 
+/** Signs any Drydock credential (scorecard or review) with the installation key. */
 export async function signScorecard(
   card: Record<string, unknown>,
   key: InstallationKey,
@@ -257,7 +265,12 @@ export async function signScorecard(
 export const SignedScorecard = z
   .object({
     "@context": z.array(z.unknown()).min(2),
-    type: z.array(z.string()).refine((t) => t.includes("OpenBadgeCredential"), "an OpenBadgeCredential"),
+    type: z
+      .array(z.string())
+      .refine(
+        (t) => t.includes("OpenBadgeCredential") || t.includes("EndorsementCredential"),
+        "an OpenBadgeCredential (or a mentor's EndorsementCredential)",
+      ),
     issuer: z.object({ id: z.string().startsWith("did:key:", "a did:key issuer") }).loose(),
     credentialSubject: z.object({}).loose(),
     proof: z

@@ -11,8 +11,10 @@ import { DrydockError } from "../../src/common/errors.ts";
 import { loadAllExercises } from "../../src/exercises/load-exercises.ts";
 import { ProgressStore } from "../../src/progress/progress-store.ts";
 import { documentLoader } from "../../src/score/document-loader.ts";
+import { buildEndorsement, verifyEndorsement } from "../../src/score/endorsement.ts";
 import { KEY_FILE, loadInstallationKey } from "../../src/score/installation-key.ts";
-import { evidenceHash, verifyScorecard } from "../../src/score/scorecard.ts";
+import { loadRubric } from "../../src/score/rubric-schema.ts";
+import { evidenceHash, signScorecard, verifyScorecard } from "../../src/score/scorecard.ts";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 
@@ -280,5 +282,58 @@ describe("the proof, checked independently", { timeout: 30_000 }, () => {
     const copy = structuredClone(card);
     copy.credentialSubject.result[1].achievedLevel = "urn:drydock:rubric:level:6";
     expect(await independentlyVerified(copy)).toBe(false);
+  });
+});
+
+describe("the mentor's review (an EndorsementCredential)", { timeout: 60_000 }, () => {
+  const mentorHome = mkdtempSync(join(tmpdir(), "drydock-mentor-"));
+  const review = async (scorecard: Card, items = ["h20/adr-written"]) => {
+    const key = await loadInstallationKey(mentorHome);
+    const unsigned = await buildEndorsement({
+      scorecard,
+      mentorName: "Mentor M.",
+      signOffs: items.map((item) => ({ item, comment: "read it, sound reasoning" })),
+      comment: "Good work.",
+      rubric: loadRubric(),
+      key,
+      now: NOW,
+    });
+    return (await signScorecard(unsigned, key)) as Card;
+  };
+
+  it("round-trips: signed by the mentor's key, bound to this scorecard, verified independently", async () => {
+    const r = await review(card);
+    expect(r.type).toEqual(["VerifiableCredential", "EndorsementCredential"]);
+    expect(r.credentialSubject).toMatchObject({ id: card.id, type: ["EndorsementSubject"] });
+    const v = await verifyEndorsement(structuredClone(r), structuredClone(card));
+    expect(v).toMatchObject({ verified: true, boundToScorecard: true });
+    expect(v.signOffs.map((s) => s.item)).toEqual(["h20/adr-written"]);
+    expect(v.issuer).not.toBe(card.issuer.id);
+    expect(await independentlyVerified(r)).toBe(true);
+  });
+
+  it("is not bound to another copy of the scorecard", async () => {
+    const r = await review(card);
+    const other = JSON.parse(await exportScorecard(home, { lab: "default" }, NOW));
+    const v = await verifyEndorsement(r, other);
+    expect(v.verified).toBe(false);
+    expect(v.reason).toMatch(/another scorecard/);
+  });
+
+  it("names changed sign-offs as tampered", async () => {
+    const r = await review(card);
+    r.drydockReview.signOffs.push({ item: "h20/teach-back-done", comment: "" });
+    const v = await verifyEndorsement(r, card);
+    expect(v.verified).toBe(false);
+    expect(v.reason).toMatch(/the mentor's sign-offs no longer match/);
+  });
+
+  it("refuses to sign off what the rubric does not leave to a mentor, or a tampered scorecard", async () => {
+    await expect(review(card, ["h03-04/image-non-root"])).rejects.toThrow(
+      /not an item the rubric leaves to a mentor/,
+    );
+    const copy = structuredClone(card);
+    copy.name = "forged";
+    await expect(review(copy)).rejects.toThrow(/does not verify/);
   });
 });
