@@ -17,7 +17,13 @@ import {
 import { loadInstallationKey } from "../score/installation-key.ts";
 import { type ProgressReport, progressReport } from "../score/progress-report.ts";
 import { loadRubric } from "../score/rubric-schema.ts";
-import { buildScorecard, signScorecard, type Verification, verifyScorecard } from "../score/scorecard.ts";
+import {
+  buildScorecard,
+  digest,
+  signScorecard,
+  type Verification,
+  verifyScorecard,
+} from "../score/scorecard.ts";
 
 /**
  * `drydock progress` and `drydock scorecard export|verify`. They need no lab and no engine: only
@@ -31,6 +37,8 @@ export const SCORE_USAGE = `  drydock progress [--lab ID] [--json]           res
                                                   check a scorecard's (or a review's) signature and integrity, offline
   drydock scorecard endorse CARD --name MENTOR [--signoff ITEM[=COMMENT]]... [--comment TEXT] [--out FILE]
                                                   a mentor's signed review (an EndorsementCredential) of CARD
+  drydock scorecard import-review FILE            keep a mentor's review of one of your scorecards: its sign-offs
+                                                  count in your level, and later scorecards carry it
 `;
 
 interface Io {
@@ -58,6 +66,24 @@ const Options = z
 type Options = z.infer<typeof Options>;
 
 export const DISPLAY_NAME = "displayName";
+/** Scorecards this installation exported: id → digest (a review must be bound to one of them). */
+const EXPORTED = "exportedScorecards";
+/** Mentor reviews imported: signed EndorsementCredentials. */
+const REVIEWS = "reviews";
+const Exported = z.record(z.string(), z.string());
+const Reviews = z.array(z.record(z.string(), z.unknown()));
+
+function readProfileJson<T>(store: ProgressStore, key: string, schema: z.ZodType<T>, empty: T): T {
+  const text = store.getProfile(key);
+  if (text === undefined) return empty;
+  try {
+    return schema.parse(JSON.parse(text));
+  } catch {
+    throw new DrydockError(ErrorCode.labState, `progress.db's ${key} entry is damaged.`, {
+      hint: "Report it; the check results are not affected.",
+    });
+  }
+}
 
 function usage(message: string): DrydockError {
   return new DrydockError(ErrorCode.usage, message, { hint: `Usage:\n${SCORE_USAGE}` });
@@ -146,6 +172,45 @@ export async function scoreCommand(argv: string[], io: Io, home = drydockHome())
     } else io.stdout.write(text);
     return 0;
   }
+  if (sub === "import-review") {
+    const [file, extra] = rest;
+    if (!file) throw usage("`drydock scorecard import-review` needs the review file.");
+    if (extra) throw usage(`Unexpected argument "${extra}".`);
+    const doc = readJson(file);
+    if (!isReview(doc)) throw usage(`${file} is not a mentor's review (an EndorsementCredential).`);
+    const result = await verifyEndorsement(doc);
+    if (!result.verified) {
+      throw new DrydockError(ErrorCode.usage, `The review does not verify: ${result.reason}.`, {
+        hint: "Ask the mentor for the file exactly as `drydock scorecard endorse` wrote it.",
+      });
+    }
+    const review = (doc as { drydockReview: { scorecard: string; scorecardDigest: string } }).drydockReview;
+    const store = new ProgressStore(home);
+    try {
+      const exported = readProfileJson(store, EXPORTED, Exported, {});
+      if (exported[review.scorecard] !== review.scorecardDigest) {
+        throw new DrydockError(
+          ErrorCode.usage,
+          "This review is of a scorecard this installation did not export.",
+          {
+            hint: "Import reviews of your own scorecards (`drydock scorecard export` on this machine).",
+          },
+        );
+      }
+      const reviews = readProfileJson(store, REVIEWS, Reviews, []);
+      const id = (doc as { id?: unknown }).id;
+      store.setProfile(
+        REVIEWS,
+        JSON.stringify([...reviews.filter((r) => r.id !== id), doc as Record<string, unknown>]),
+      );
+    } finally {
+      store.close();
+    }
+    io.stdout.write(
+      `Imported the review by ${result.issuer}: ${result.signOffs.map((s) => s.item).join(", ") || "no sign-offs"}. \`drydock progress\` counts them.\n`,
+    );
+    return 0;
+  }
   if (sub === "verify") {
     const [file, extra] = rest;
     if (!file) throw usage("`drydock scorecard verify` needs the scorecard file.");
@@ -208,6 +273,12 @@ export const SCORECARD_TAMPERED_EXIT = 16;
 export function readProgress(home: string, lab: string, now = Date.now()) {
   const store = new ProgressStore(home);
   try {
+    const reviews = readProfileJson(store, REVIEWS, Reviews, []);
+    const signedOff = new Set(
+      reviews.flatMap((r) =>
+        ((r.drydockReview as { signOffs?: Array<{ item: string }> })?.signOffs ?? []).map((s) => s.item),
+      ),
+    );
     return {
       ...progressReport({
         lab,
@@ -216,8 +287,10 @@ export function readProgress(home: string, lab: string, now = Date.now()) {
         stats: store.deliverableStats(lab),
         practice: store.practiceTime(lab),
         rubric: loadRubric(),
+        signedOff,
       }),
       displayName: store.getProfile(DISPLAY_NAME),
+      reviews,
     };
   } finally {
     store.close();
@@ -237,15 +310,23 @@ export async function exportScorecard(
       store.close();
     }
   }
-  const { report, level, displayName } = readProgress(home, opts.lab, now.getTime());
+  const { report, level, displayName, reviews } = readProgress(home, opts.lab, now.getTime());
   if (!displayName) {
     throw new DrydockError(ErrorCode.usage, "The scorecard needs the name a mentor will know you by.", {
       hint: "Pass it once with --name 'Your Name' (it is remembered in progress.db).",
     });
   }
   const key = await loadInstallationKey(home);
-  const card = buildScorecard({ report, level, displayName, key, now });
-  return `${JSON.stringify(await signScorecard(card, key), null, 2)}\n`;
+  const card = buildScorecard({ report, level, displayName, key, now, endorsements: reviews });
+  const signed = await signScorecard(card, key);
+  const store = new ProgressStore(home);
+  try {
+    const exported = readProfileJson(store, EXPORTED, Exported, {});
+    store.setProfile(EXPORTED, JSON.stringify({ ...exported, [String(signed.id)]: digest(signed) }));
+  } finally {
+    store.close();
+  }
+  return `${JSON.stringify(signed, null, 2)}\n`;
 }
 
 function readJson(file: string): unknown {

@@ -69,6 +69,7 @@ export function scorecardParts(card: Record<string, unknown>): Map<string, Part>
   for (const k of ["@context", "id", "type", "issuer", "validFrom", "name", "description"])
     put(k, k === "issuer" ? "the issuer" : `the credential's ${k}`, card[k]);
   put("drydockReview", "the mentor's sign-offs", card.drydockReview);
+  put("endorsement", "the mentors' reviews", card.endorsement);
   const subject = (card.credentialSubject ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(subject)) {
     if (k === "result") continue;
@@ -114,6 +115,8 @@ export interface ScorecardInput {
   displayName: string;
   key: InstallationKey;
   now?: Date;
+  /** Mentors' signed reviews of earlier scorecards, whose sign-offs the level counts. */
+  endorsements?: readonly Record<string, unknown>[];
 }
 
 const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d+Z$/, "Z");
@@ -232,6 +235,7 @@ export function buildScorecard(input: ScorecardInput): Record<string, unknown> {
       result,
     },
     evidence,
+    ...(input.endorsements?.length ? { endorsement: [...input.endorsements] } : {}),
   };
   card.drydockIntegrity = integrityOf(card);
   return card;

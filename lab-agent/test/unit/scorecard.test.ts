@@ -337,3 +337,42 @@ describe("the mentor's review (an EndorsementCredential)", { timeout: 60_000 }, 
     await expect(review(copy)).rejects.toThrow(/does not verify/);
   });
 });
+
+describe("importing a mentor's review", { timeout: 60_000 }, () => {
+  it("counts its sign-offs in the level and carries it in the next scorecard, which still verifies", async () => {
+    const learner = homeWithProgress();
+    const mentor = mkdtempSync(join(tmpdir(), "drydock-mentor-"));
+    const out: string[] = [];
+    const io = { stdout: { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream };
+    const cardFile = join(learner, "card.json");
+    const reviewFile = join(mentor, "review.json");
+    expect(await scoreCommand(["scorecard", "export", "--name", "Ana", "--out", cardFile], io, learner)).toBe(
+      0,
+    );
+    const signOffs = ["h01-02/mental-model-diagram", "h01-02/explain-image-container-service-task"];
+    const args = signOffs.flatMap((s) => ["--signoff", `${s}=seen in the session`]);
+    expect(
+      await scoreCommand(
+        ["scorecard", "endorse", cardFile, "--name", "M", ...args, "--out", reviewFile],
+        io,
+        mentor,
+      ),
+    ).toBe(0);
+    // A review of a scorecard this installation never exported is refused.
+    await expect(scoreCommand(["scorecard", "import-review", reviewFile], io, mentor)).rejects.toThrow(
+      /did not export/,
+    );
+    expect(await scoreCommand(["scorecard", "import-review", reviewFile], io, learner)).toBe(0);
+
+    const next = JSON.parse(await exportScorecard(learner, { lab: "default" }, NOW));
+    expect(next.endorsement).toHaveLength(1);
+    const level1 = next.credentialSubject.narrative as string;
+    expect(level1).not.toMatch(/mental-model-diagram/);
+    expect(level1).toMatch(/h01-02\/inspect-objects-practised: not checked yet/);
+    expect(await verifyScorecard(structuredClone(next))).toMatchObject({ verified: true });
+    expect(await independentlyVerified(next)).toBe(true);
+    const forged = structuredClone(next);
+    forged.endorsement[0].drydockReview.signOffs.push({ item: "h20/adr-written", comment: "" });
+    expect((await verifyScorecard(forged)).reason).toMatch(/the mentors' reviews/);
+  });
+});
