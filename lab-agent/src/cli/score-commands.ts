@@ -369,6 +369,7 @@ export function formatProgress(report: ProgressReport, now: number): string {
       );
     }
   }
+  lines.push("", `Drills: ${report.drills.map((d) => d.drill).join(", ")} — not checked yet.`);
   if (report.nextLevel) {
     lines.push("", `For level ${report.nextLevel.level} (${report.nextLevel.name}):`);
     for (const m of report.nextLevel.missing) lines.push(`  - ${m}`);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CheckStatus } from "../course/check-wire.ts";
-import { BLOCKS } from "../course/course-outline.ts";
+import { BLOCKS, DRILL_IDS } from "../course/course-outline.ts";
 import type { LoadedExercise } from "../exercises/load-exercises.ts";
 import type { DeliverableStats, PracticeTime } from "../progress/progress-store.ts";
 import { checkedItems } from "./evidence-catalog.ts";
@@ -52,6 +52,8 @@ export const ProgressReport = z.object({
   practiceMinutes: z.number(),
   plannedMinutes: z.number(),
   blocks: z.array(BlockProgress),
+  /** The six failure drills: none has a check yet, so none is reported done. */
+  drills: z.array(z.object({ drill: z.string(), state: z.enum(["done", "not-checked-yet"]) })),
 });
 export type ProgressReport = z.infer<typeof ProgressReport>;
 
@@ -125,6 +127,7 @@ export function progressReport(input: ProgressInput): { report: ProgressReport; 
       Math.round(blocks.reduce((n, b) => n + Math.max(b.terminalMinutes, b.pageMinutes), 0) * 10) / 10,
     plannedMinutes: blocks.reduce((n, b) => n + b.plannedMinutes, 0),
     blocks,
+    drills: DRILL_IDS.map((drill) => ({ drill, state: "not-checked-yet" as const })),
   };
-  return { report, level };
+  return { report: ProgressReport.parse(report), level };
 }

@@ -141,3 +141,58 @@ describe("computeLevel on a rubric whose evidence is all judged", () => {
     expect(result.next?.missing.every((m) => m.state === "awaiting-mentor")).toBe(true);
   });
 });
+
+describe("progress report", () => {
+  it("reports per block the latest verdict, attempts, first pass and practice, and the level", async () => {
+    const { progressReport } = await import("../../src/score/progress-report.ts");
+    const exercises = loadAllExercises();
+    const ex = exercises.find((e) => e.block === "h03-04");
+    const first = ex?.deliverables[0];
+    if (!ex || !first) throw new Error("no h03-04 exercise");
+    const latest = {
+      id: first.id,
+      check: first.check.id,
+      block: "h03-04",
+      status: "pass" as const,
+      summary: "ok",
+      evidence: [],
+      durationMs: 1,
+      waits: false,
+      at: "2026-12-01T11:00:00Z",
+    };
+    const { report } = progressReport({
+      lab: "default",
+      now: Date.parse("2026-12-01T12:00:00Z"),
+      exercises,
+      stats: [
+        { block: "h03-04", deliverable: first.id, attempts: 3, firstPassAt: "2026-12-01T10:30:00Z", latest },
+      ],
+      practice: [{ block: "h03-04", terminalMs: 30 * 60_000, pageMs: 45 * 60_000 }],
+      rubric: loadRubric(),
+    });
+    const block = report.blocks.find((b) => b.block === "h03-04");
+    expect(block).toMatchObject({
+      checked: true,
+      finished: false,
+      plannedMinutes: 120,
+      terminalMinutes: 30,
+      pageMinutes: 45,
+    });
+    expect(block?.deliverables[0]).toMatchObject({
+      status: "pass",
+      ageSeconds: 3600,
+      attempts: 3,
+      firstPassAt: "2026-12-01T10:30:00Z",
+    });
+    expect(block?.deliverables[1]).toMatchObject({ attempts: 0 });
+    expect(block?.deliverables[1]).not.toHaveProperty("status");
+    expect(report.blocks.find((b) => b.block === "h07-08")).toMatchObject({
+      checked: false,
+      finished: false,
+    });
+    expect(report.practiceMinutes).toBe(45);
+    expect(report.plannedMinutes).toBe(1200);
+    expect(report.drills.every((d) => d.state === "not-checked-yet")).toBe(true);
+    expect(report.provisionalLevel).toBe(0);
+  });
+});
