@@ -14,8 +14,6 @@ export interface TerminalSocketOptions {
   helloTimeoutMs?: number;
   /** Messages per second per socket, and the burst allowed above it. */
   rate?: { perSecond: number; burst: number };
-  /** Called on every input frame (practice time, lab-agent/src/progress/practice-recorder.ts). */
-  onInput?: () => void;
 }
 
 // Frames that arrive between the hello and `ready` (a resize right after open, say) wait here.
@@ -80,7 +78,6 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
     switch (msg.type) {
       case "input":
         s.input(msg.data);
-        opts.onInput?.();
         break;
       case "resize":
         s.resize(msg.cols, msg.rows);
