@@ -21,6 +21,9 @@ Usage:
   drydock check BLOCK [--lab ID] [--json] [--all] [--only ID,ID]
                                                   check a block's deliverables in the lab (e.g. h03-04)
   drydock solve BLOCK [--lab ID] [--mistake ID]   perform a block's deliverables (then one realistic mistake)
+  drydock progress [--lab ID] [--json]           results, practice time and rubric level per block
+  drydock scorecard export|verify|endorse|import-review …
+                                                  a signed Open Badges 3.0 scorecard and a mentor's review (drydock scorecard --help)
 
 Options:
   --lab ID            which lab (default "default"; lowercase letters, digits, dashes)

@@ -27,6 +27,9 @@ interface Io {
 export async function main(argv: string[], io: Io = process): Promise<number> {
   let json = argv.includes("--json");
   try {
+    // progress and scorecard parse their own options (score-commands.ts).
+    if (argv[0] === "progress" || argv[0] === "scorecard")
+      return await (await import("./score-commands.ts")).scoreCommand(argv, io);
     const { words, flags } = parseCommand(argv);
     json = flags.json;
     if (flags.version) {

@@ -4,28 +4,42 @@ import Database from "better-sqlite3";
 import { z } from "zod";
 import { type BlockRun, CheckResult } from "../checks/check-result.ts";
 import { HistoryEvent, type SwarmHistory } from "../checks/swarm-history.ts";
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS check_runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  lab TEXT NOT NULL, block TEXT NOT NULL, started_at TEXT NOT NULL, duration_ms REAL NOT NULL, trigger TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS check_results (
-  run_id INTEGER NOT NULL REFERENCES check_runs(id) ON DELETE CASCADE,
-  lab TEXT NOT NULL, block TEXT NOT NULL, deliverable TEXT NOT NULL, status TEXT NOT NULL,
-  at TEXT NOT NULL, result_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS check_results_latest ON check_results(lab, block, deliverable, run_id);
-CREATE TABLE IF NOT EXISTS swarm_history (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  lab TEXT NOT NULL, service TEXT NOT NULL, at TEXT NOT NULL, event_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS swarm_history_service ON swarm_history(lab, service, id);
-`;
+import { BLOCK_IDS } from "../course/course-outline.ts";
+import { migrate } from "./migrations.ts";
+import { activeMs, TICK_MS } from "./practice-time.ts";
 
 const ResultRow = z.object({ result_json: z.string() });
 const HistoryRow = z.object({ event_json: z.string() });
 const LastRunRow = z.object({ block: z.string(), id: z.number() });
+const StatsRow = z.object({
+  block: z.string(),
+  deliverable: z.string(),
+  attempts: z.number().int(),
+  first_pass_at: z.string().nullable(),
+  result_json: z.string(),
+});
+const TickRow = z.object({ block: z.string(), source: z.enum(["terminal", "page"]), at_ms: z.number() });
+const ValueRow = z.object({ value: z.string() });
+
+/** Where practice time comes from: keystrokes in a terminal, or a block's page in front. */
+export const ActivitySource = z.enum(["terminal", "page"]);
+export type ActivitySource = z.infer<typeof ActivitySource>;
+
+/** Per deliverable: its latest result, how many results it has, and when it first passed. */
+export interface DeliverableStats {
+  block: string;
+  deliverable: string;
+  attempts: number;
+  firstPassAt?: string;
+  latest: CheckResult;
+}
+
+/** Active practice per block, in ms, idle gaps excluded. */
+export interface PracticeTime {
+  block: string;
+  terminalMs: number;
+  pageMs: number;
+}
 
 /**
  * Every check run with its evidence, and the swarm history the agent recorded, in one
@@ -41,7 +55,7 @@ export class ProgressStore implements SwarmHistory {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = ON");
-    this.db.exec(SCHEMA);
+    migrate(this.db);
   }
 
   saveRun(run: BlockRun, trigger: string): number {
@@ -94,6 +108,80 @@ export class ProgressStore implements SwarmHistory {
       .prepare("SELECT event_json FROM swarm_history WHERE lab = ? AND service = ? ORDER BY id")
       .all(lab, service);
     return rows.map((row) => HistoryEvent.parse(JSON.parse(HistoryRow.parse(row).event_json)));
+  }
+
+  /** Every deliverable with a result in this lab: the latest, the number of results, the first pass. */
+  deliverableStats(lab: string): DeliverableStats[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.block, r.deliverable, m.attempts, m.first_pass_at, r.result_json FROM check_results r
+         JOIN (SELECT block, deliverable, MAX(run_id) AS run_id, COUNT(*) AS attempts,
+                      MIN(CASE WHEN status = 'pass' THEN at END) AS first_pass_at
+               FROM check_results WHERE lab = ? GROUP BY block, deliverable) m
+         ON r.block = m.block AND r.deliverable = m.deliverable AND r.run_id = m.run_id
+         WHERE r.lab = ? ORDER BY r.block, r.deliverable`,
+      )
+      .all(lab, lab);
+    return rows.map((row) => {
+      const r = StatsRow.parse(row);
+      return {
+        block: r.block,
+        deliverable: r.deliverable,
+        attempts: r.attempts,
+        ...(r.first_pass_at ? { firstPassAt: r.first_pass_at } : {}),
+        latest: CheckResult.parse(JSON.parse(r.result_json)),
+      };
+    });
+  }
+
+  private readonly lastTick = new Map<string, number>();
+
+  /**
+   * Notes that the learner is practising a block (a keystroke in a terminal, a page in front).
+   * Cheap to call on every keystroke: at most one tick per source and block per TICK_MS is written.
+   * Returns whether it was written.
+   */
+  recordActivity(lab: string, block: string, source: ActivitySource, atMs = Date.now()): boolean {
+    const key = `${lab}\u0000${block}\u0000${source}`;
+    const last = this.lastTick.get(key);
+    if (last !== undefined && atMs - last < TICK_MS && atMs >= last) return false;
+    this.lastTick.set(key, atMs);
+    this.db
+      .prepare("INSERT INTO activity (lab, block, source, at_ms) VALUES (?, ?, ?, ?)")
+      .run(lab, z.enum(BLOCK_IDS).parse(block), ActivitySource.parse(source), Math.round(atMs));
+    return true;
+  }
+
+  /** Active terminal and page time per block (idle gaps excluded), blocks with any activity only. */
+  practiceTime(lab: string): PracticeTime[] {
+    const rows = this.db
+      .prepare("SELECT block, source, at_ms FROM activity WHERE lab = ? ORDER BY block, source, at_ms")
+      .all(lab)
+      .map((row) => TickRow.parse(row));
+    const ticks = new Map<string, { terminal: number[]; page: number[] }>();
+    for (const r of rows) {
+      const t = ticks.get(r.block) ?? { terminal: [], page: [] };
+      t[r.source].push(r.at_ms);
+      ticks.set(r.block, t);
+    }
+    return [...ticks].map(([block, t]) => ({
+      block,
+      terminalMs: activeMs(t.terminal),
+      pageMs: activeMs(t.page),
+    }));
+  }
+
+  getProfile(key: string): string | undefined {
+    const row = this.db.prepare("SELECT value FROM profile WHERE key = ?").get(key);
+    return row === undefined ? undefined : ValueRow.parse(row).value;
+  }
+
+  setProfile(key: string, value: string): void {
+    this.db
+      .prepare(
+        "INSERT INTO profile (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(key, value);
   }
 
   close(): void {

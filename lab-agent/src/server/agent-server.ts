@@ -6,6 +6,7 @@ import { WebSocketServer } from "ws";
 import { CheckService } from "../checks/check-service.ts";
 import { DrydockError, ErrorCode, toDrydockError } from "../common/errors.ts";
 import type { LabId } from "../lab/lab-names.ts";
+import { PracticeRecorder } from "../progress/practice-recorder.ts";
 import type { Watermarks } from "../terminal/flow-control.ts";
 import { SessionRegistry, type TerminalLimits } from "../terminal/session-registry.ts";
 import { handleTerminalSocket } from "../terminal/terminal-socket.ts";
@@ -71,6 +72,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const eventStreams = new Map<string, number>();
   // Checks: the store opens now; the swarm history recorder and live re-runs start once listening.
   const checks = new CheckService({ docker: opts.docker, lab: opts.lab, home: opts.home });
+  const practice = new PracticeRecorder(opts.home, opts.lab);
   let guard: RequestGuard = requestGuard(opts.host, opts.port);
   let port = opts.port;
 
@@ -244,7 +246,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     socket.once("close", settled);
     wss.handleUpgrade(req, socket, head, (ws) => {
       settled();
-      handleTerminalSocket(ws, { registry, log, tickets, refusals });
+      handleTerminalSocket(ws, { registry, log, tickets, refusals, onInput: practice.terminalInput });
     });
   });
 
@@ -253,6 +255,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     server.listen(opts.port, opts.host, () => resolve());
   }).catch((err: unknown) => {
     checks.close();
+    practice.close();
     throw err;
   });
   void checks.watch();
@@ -270,6 +273,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     async close() {
       await registry.closeAll();
       checks.close();
+      practice.close();
       for (const client of wss.clients) client.close(1001, "the agent is stopping");
       wss.close();
       await new Promise<void>((resolve) => {

@@ -39,6 +39,8 @@ export interface TerminalSocketOptions {
   heartbeatMs?: number;
   /** Input characters per second per socket, and the burst allowed above it (a big paste). */
   inputRate?: { perSecond: number; burst: number };
+  /** Called on each accepted input from the controlling view: practice time (progress/practice-recorder.ts). */
+  onInput?: () => void;
 }
 
 export const HELLO_TIMEOUT_MS = 5_000;
@@ -126,7 +128,7 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
     }
     const s = session as PtySession;
     switch (msg.type) {
-      case "input":
+      case "input": {
         if (!inputLimiter.take(msg.data.length)) {
           return fail(
             CloseCode.policy,
@@ -134,7 +136,9 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
             "Too much input on this socket: paste in smaller pieces.",
           );
         }
-        if (!s.input(sinkId, msg.data) && refusedInputs++ % 50 === 0) {
+        const accepted = s.input(sinkId, msg.data);
+        if (accepted) opts.onInput?.();
+        if (!accepted && refusedInputs++ % 50 === 0) {
           // Said now and then, not for every keystroke: the page shows it once.
           send({
             type: "error",
@@ -143,6 +147,7 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
           });
         }
         break;
+      }
       case "resize":
         s.resize(sinkId, msg.cols, msg.rows); // a viewer's size is ignored
         break;

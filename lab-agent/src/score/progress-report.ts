@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { CheckStatus } from "../course/check-wire.ts";
+import { BLOCKS, DRILL_IDS } from "../course/course-outline.ts";
+import type { LoadedExercise } from "../exercises/load-exercises.ts";
+import type { DeliverableStats, PracticeTime } from "../progress/progress-store.ts";
+import { checkedItems } from "./evidence-catalog.ts";
+import { computeLevel, describeItem, type LevelResult } from "./rubric-level.ts";
+import type { Rubric } from "./rubric-schema.ts";
+
+/**
+ * A learner's progress in one lab, as `drydock progress --json` prints it (and, later, the
+ * progress page reads it): per block its checked deliverables with their latest verdict, age,
+ * attempts and first pass, practice minutes against the plan's hours, and the rubric level.
+ */
+export const DeliverableProgress = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** The latest verdict; absent when the deliverable was never checked. */
+  status: z.optional(CheckStatus),
+  at: z.optional(z.string()),
+  ageSeconds: z.optional(z.number()),
+  attempts: z.number().int().nonnegative(),
+  firstPassAt: z.optional(z.string()),
+  /** Evidence of the latest result, for hashing into the scorecard. */
+  evidence: z.optional(z.array(z.unknown())),
+  summary: z.optional(z.string()),
+});
+export type DeliverableProgress = z.infer<typeof DeliverableProgress>;
+
+export const BlockProgress = z.object({
+  block: z.string(),
+  title: z.string(),
+  plannedMinutes: z.number(),
+  terminalMinutes: z.number(),
+  pageMinutes: z.number(),
+  /** false: the lab has no checks for this block yet (its deliverables are judged elsewhere or later). */
+  checked: z.boolean(),
+  /** Every checked deliverable passes now. */
+  finished: z.boolean(),
+  deliverables: z.array(DeliverableProgress),
+});
+export type BlockProgress = z.infer<typeof BlockProgress>;
+
+export const ProgressReport = z.object({
+  lab: z.string(),
+  at: z.string(),
+  level: z.number().int(),
+  provisionalLevel: z.number().int(),
+  nextLevel: z.optional(
+    z.object({ level: z.number().int(), name: z.string(), missing: z.array(z.string()) }),
+  ),
+  practiceMinutes: z.number(),
+  plannedMinutes: z.number(),
+  blocks: z.array(BlockProgress),
+  /** The six failure drills: none has a check yet, so none is reported done. */
+  drills: z.array(z.object({ drill: z.string(), state: z.enum(["done", "not-checked-yet"]) })),
+});
+export type ProgressReport = z.infer<typeof ProgressReport>;
+
+export interface ProgressInput {
+  lab: string;
+  now: number;
+  exercises: readonly LoadedExercise[];
+  stats: readonly DeliverableStats[];
+  practice: readonly PracticeTime[];
+  rubric: Rubric;
+  signedOff?: ReadonlySet<string>;
+}
+
+const minutes = (ms: number) => Math.round(ms / 6000) / 10;
+
+export function progressReport(input: ProgressInput): { report: ProgressReport; level: LevelResult } {
+  const stats = new Map(input.stats.map((s) => [`${s.block}/${s.deliverable}`, s]));
+  const blocks = BLOCKS.map((b): BlockProgress => {
+    const ex = input.exercises.find((e) => e.block === b.id);
+    const time = input.practice.find((p) => p.block === b.id);
+    const deliverables = (ex?.deliverables ?? []).map((d): DeliverableProgress => {
+      const s = stats.get(`${b.id}/${d.id}`);
+      if (!s) return { id: d.id, title: d.title, attempts: 0 };
+      return {
+        id: d.id,
+        title: d.title,
+        status: s.latest.status,
+        at: s.latest.at,
+        ageSeconds: Math.max(0, Math.floor((input.now - Date.parse(s.latest.at)) / 1000)),
+        attempts: s.attempts,
+        ...(s.firstPassAt ? { firstPassAt: s.firstPassAt } : {}),
+        summary: s.latest.summary,
+        evidence: s.latest.evidence,
+      };
+    });
+    return {
+      block: b.id,
+      title: b.title,
+      plannedMinutes: b.hours.length * 60,
+      terminalMinutes: minutes(time?.terminalMs ?? 0),
+      pageMinutes: minutes(time?.pageMs ?? 0),
+      checked: deliverables.length > 0,
+      finished: deliverables.length > 0 && deliverables.every((d) => d.status === "pass"),
+      deliverables,
+    };
+  });
+  const latest = new Map<string, CheckStatus>();
+  for (const [key, s] of stats) latest.set(key, s.latest.status);
+  const level = computeLevel({
+    rubric: input.rubric,
+    checked: checkedItems(input.exercises),
+    latest,
+    ...(input.signedOff ? { signedOff: input.signedOff } : {}),
+  });
+  const report: ProgressReport = {
+    lab: input.lab,
+    at: new Date(input.now).toISOString(),
+    level: level.level,
+    provisionalLevel: level.provisionalLevel,
+    ...(level.next
+      ? {
+          nextLevel: {
+            level: level.next.level,
+            name: level.next.name,
+            missing: level.next.missing.map(describeItem),
+          },
+        }
+      : {}),
+    // Active time: a minute at a terminal with the page in front is counted once, as the larger.
+    practiceMinutes:
+      Math.round(blocks.reduce((n, b) => n + Math.max(b.terminalMinutes, b.pageMinutes), 0) * 10) / 10,
+    plannedMinutes: blocks.reduce((n, b) => n + b.plannedMinutes, 0),
+    blocks,
+    drills: DRILL_IDS.map((drill) => ({ drill, state: "not-checked-yet" as const })),
+  };
+  return { report: ProgressReport.parse(report), level };
+}
