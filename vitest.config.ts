@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["lab-agent/test/unit/**/*.test.ts"],
+          include: ["lab-agent/test/unit/**/*.test.ts", "lab-agent/src/**/*.test.ts"],
         },
       },
       {

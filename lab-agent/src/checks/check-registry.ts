@@ -8,7 +8,7 @@ import {
   ociLabels,
   runtimeLean,
 } from "./image-checks.ts";
-import { previousDigest, rollbackAutomatic, rolloutCompleted, updateConfig } from "./rollout-checks.ts";
+import { previousDigest, rollbackAutomatic, rolloutCompleted, updateConfig } from "./catalog/rollout/index.ts";
 import {
   containerHealthy,
   logsClean,

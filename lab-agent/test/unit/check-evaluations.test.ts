@@ -13,11 +13,6 @@ import {
   evaluateNoSecrets,
   evaluateOciLabels,
 } from "../../src/checks/image-checks.ts";
-import {
-  evaluatePreviousDigest,
-  evaluateRollback,
-  evaluateUpdateConfig,
-} from "../../src/checks/rollout-checks.ts";
 import { evaluatePid1, pid1Of, type TopResult } from "../../src/checks/runtime-checks.ts";
 import { evaluateStackDeployed } from "../../src/checks/swarm-checks.ts";
 import { repoRoot } from "../../src/common/paths.ts";
@@ -180,23 +175,6 @@ describe("swarm checks on a recorded service", () => {
     services: [s],
     tasks: [],
   });
-  const params = { stack: "reg-case", service: "case-api" };
-
-  it("update config from stack.yml is safe; Swarm's defaults are not", () => {
-    expect(evaluateUpdateConfig({ swarm: facts(svc as SwarmService), history: [] }, params).status).toBe(
-      "pass",
-    );
-    const defaults = {
-      ...(svc as SwarmService),
-      Spec: {
-        ...(svc as SwarmService).Spec,
-        UpdateConfig: { Parallelism: 1, FailureAction: "pause", Order: "stop-first" },
-      },
-    };
-    expect(evaluateUpdateConfig({ swarm: facts(defaults), history: [] }, params).summary).toMatch(
-      /failure_action is pause, order is stop-first, no monitor window/,
-    );
-  });
 
   it("deployed by digest: the stack label says so; a tag in the label fails even when Swarm pinned it", () => {
     const file = { path: "/workspace/reg-case-platform/stack.yml", services: ["case-api"] };
@@ -220,60 +198,5 @@ describe("swarm checks on a recorded service", () => {
     expect(
       evaluateStackDeployed(facts(byTag), file, { stack: "reg-case", services: ["case-api"] }).summary,
     ).toContain("by tag");
-  });
-
-  it("rollback: a manual one or a paused one fails; an automatic one with a failed task passes", () => {
-    const digest = (c: string) => `registry:5000/reg-case-platform@sha256:${c.repeat(64)}`;
-    const rolled: SwarmService = {
-      ...(svc as SwarmService),
-      Spec: {
-        ...(svc as SwarmService).Spec,
-        TaskTemplate: { ...(svc as SwarmService).Spec.TaskTemplate, ContainerSpec: { Image: digest("a") } },
-      },
-      PreviousSpec: { TaskTemplate: { ContainerSpec: { Image: digest("b") } } },
-      UpdateStatus: { State: "rollback_completed", Message: "rollback completed" },
-      ServiceStatus: { RunningTasks: 1, DesiredTasks: 1 },
-    };
-    const tasks = [
-      {
-        ID: "t1",
-        ServiceID: rolled.ID,
-        DesiredState: "running",
-        Status: { State: "running" },
-        Spec: { ContainerSpec: { Image: digest("a") } },
-      },
-      {
-        ID: "t2",
-        ServiceID: rolled.ID,
-        DesiredState: "shutdown",
-        Status: { State: "failed", Err: "task: non-zero exit (137): unhealthy container" },
-        Spec: { ContainerSpec: { Image: digest("b") } },
-      },
-    ];
-    const swarm = { ...facts(rolled), tasks };
-    expect(evaluateRollback({ swarm, history: [] }, params).status).toBe("pass");
-    const manual = [
-      {
-        at: "t",
-        service: "reg-case_case-api",
-        kind: "update-state" as const,
-        old: "completed",
-        new: "rollback_started",
-        message: "manually requested rollback",
-        image: digest("b"),
-      },
-    ];
-    expect(evaluateRollback({ swarm, history: manual }, params).summary).toContain("by hand");
-    const paused = { ...rolled, UpdateStatus: { State: "paused", Message: "update paused due to failure" } };
-    expect(evaluateRollback({ swarm: { ...facts(paused), tasks }, history: [] }, params).summary).toContain(
-      "paused instead",
-    );
-    expect(evaluatePreviousDigest({ swarm, history: [] }, params).summary).toContain(
-      `sha256:${"b".repeat(64)}`,
-    );
-    const noPrev = { ...rolled, PreviousSpec: undefined };
-    expect(evaluatePreviousDigest({ swarm: facts(noPrev), history: [] }, params).summary).toContain(
-      "no previous spec",
-    );
   });
 });
