@@ -208,8 +208,22 @@ export function rollbackStarts(history: readonly HistoryEvent[]) {
       e.message !== null &&
       (AUTO_ROLLBACK.test(e.message) || MANUAL_ROLLBACK.test(e.message)),
   );
+  // A rollback keeps its update's StartedAt from rollback_started to rollback_completed.
+  const completedAt = (e: HistoryEvent) =>
+    history.find(
+      (c) =>
+        c.kind === "update-state" &&
+        c.new === "rollback_completed" &&
+        c.startedAt === e.startedAt &&
+        c.at >= e.at,
+    )?.at;
+  const automatic = starts.filter((e) => AUTO_ROLLBACK.test(e.message ?? ""));
   return {
-    automatic: starts.filter((e) => AUTO_ROLLBACK.test(e.message ?? "")),
+    automatic,
+    /** Automatic rollbacks that then completed (not paused half-way). */
+    automaticCompleted: automatic
+      .map((e) => ({ start: e, completedAt: completedAt(e) }))
+      .filter((x): x is { start: HistoryEvent; completedAt: string } => x.completedAt !== undefined),
     manual: starts.filter((e) => MANUAL_ROLLBACK.test(e.message ?? "")),
   };
 }

@@ -42,7 +42,7 @@ export function evaluateRollbackAutomatic(facts: RolloutFacts, p: RolloutParams)
   const endedBad = rolledOut.filter((t) =>
     ["complete", "failed", "rejected"].includes(t.Status?.State ?? ""),
   );
-  const { automatic, manual } = rollbackStarts(facts.history);
+  const { automatic, automaticCompleted, manual } = rollbackStarts(facts.history);
   const evidence: Evidence[] = [
     {
       source: SVC,
@@ -81,12 +81,14 @@ export function evaluateRollbackAutomatic(facts: RolloutFacts, p: RolloutParams)
     ),
   ];
   const gap = recordGap(facts.record, svc);
-  const lastAuto = automatic.at(-1);
+  const lastAuto = automaticCompleted.at(-1);
+  // The record shows an automatic rollback that completed; the service is settled now.
   const recordedPass = () =>
     pass(
-      `Swarm rolled a failed update back by itself at ${lastAuto?.at} ("${lastAuto?.message}", recorded); the service is back on ${short(current)}.`,
+      `Swarm rolled a failed update back by itself (recorded: "${lastAuto?.start.message}" at ${lastAuto?.start.at}, completed at ${lastAuto?.completedAt}); ${svc.Spec.Name} runs ${short(current)} on all ${onCurrent.length} task(s) now.`,
       evidence,
     );
+  const settled = converged && state !== "paused" && state !== "rollback_paused";
 
   if (state === "updating" || state === "rollback_started") {
     if (state === "rollback_started" && AUTO_ROLLBACK.test(status?.Message ?? "") && !converged) {
@@ -95,7 +97,6 @@ export function evaluateRollbackAutomatic(facts: RolloutFacts, p: RolloutParams)
         evidence,
       );
     }
-    if (lastAuto && state === "updating") return recordedPass();
     return checkError(
       `Can't tell yet, because ${svc.Spec.Name} is ${state === "updating" ? "being updated" : "rolling back"} (since ${status?.StartedAt}); check again when it ends.`,
       evidence,
@@ -113,7 +114,7 @@ export function evaluateRollbackAutomatic(facts: RolloutFacts, p: RolloutParams)
       evidence,
     );
   }
-  if (lastAuto) return recordedPass();
+  if (lastAuto && settled) return recordedPass();
   const more = gap ? ` (${gap}, so an earlier automatic rollback would not show)` : "";
   if (state === "rollback_completed") {
     return fail(
@@ -128,7 +129,13 @@ export function evaluateRollbackAutomatic(facts: RolloutFacts, p: RolloutParams)
     );
   }
   if (state === "rollback_paused") {
-    return fail(`The rollback itself paused: ${status?.Message ?? ""}${more}.`, evidence);
+    const auto =
+      AUTO_ROLLBACK.test(automatic.at(-1)?.message ?? "") &&
+      automatic.at(-1)?.startedAt === status?.StartedAt;
+    return fail(
+      `${auto ? "Swarm started rolling the failed update back by itself, but the rollback" : "The rollback"} paused half-way (rollback_config failure_action pause): ${status?.Message ?? ""}; ${onCurrent.length} of ${desired} task(s) run ${short(current)}.`,
+      evidence,
+    );
   }
   if (state === "completed" && endedBad.length) {
     return fail(
