@@ -36,7 +36,9 @@ export const DeliverableSpec = z
     /** Deliverables that must pass first; otherwise this one is skipped, with the reason. */
     needs: z.array(Kebab).default([]),
     /** The realistic mistake `drydock solve <block> --mistake <id>` makes, which must fail this check. */
-    mistake: z.string().min(10),
+    mistake: z.string().min(10).optional(),
+    // TEMPORARY (rollout helper): lets a v2 exercise.yaml load until core's v2 schema lands; take core's.
+    fresh: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -68,6 +70,8 @@ export const Exercise = z
       .default("solve.sh"),
     files: z.array(z.string().regex(/^[a-zA-Z0-9._-][a-zA-Z0-9._/-]*$/)).default([]),
     deliverables: z.array(DeliverableSpec).min(1),
+    // TEMPORARY (rollout helper): v2 `mistakes:` accepted unchecked until core's v2 schema lands.
+    mistakes: z.array(z.record(z.string(), z.unknown())).optional(),
   })
   .strict()
   .superRefine((ex, ctx) => {
