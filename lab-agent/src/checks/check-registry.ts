@@ -1,3 +1,9 @@
+import {
+  previousDigest,
+  rollbackAutomatic,
+  rolloutCompleted,
+  updateConfig,
+} from "./catalog/rollout/index.ts";
 import type { CheckDefinition } from "./check-definition.ts";
 import {
   cacheOrder,
@@ -8,7 +14,6 @@ import {
   ociLabels,
   runtimeLean,
 } from "./image-checks.ts";
-import { previousDigest, rollbackAutomatic, rolloutCompleted, updateConfig } from "./catalog/rollout/index.ts";
 import {
   containerHealthy,
   logsClean,
