@@ -103,6 +103,20 @@ describe("swarm.previous-digest", () => {
     expect(r.summary).toMatch(summary);
   });
 
+  it("can't tell when a later settings-only update cleared UpdateStatus and the agent never ran", () => {
+    // After a rollback by hand, `service update --update-monitor 10s` (no new tasks) clears UpdateStatus.
+    const facts = replay(C, "14-manual-from-paused-12", { history: false });
+    // As on the lab: rolled back by hand to the deployed digest, so nothing else tells what ran.
+    const svc = structuredClone(facts.service as NonNullable<typeof facts.service>);
+    delete svc.UpdateStatus;
+    const image = svc.Spec.TaskTemplate?.ContainerSpec?.Image ?? "";
+    svc.Spec.Labels = { ...svc.Spec.Labels, "com.docker.stack.image": image };
+    const cleared = { ...facts, service: svc };
+    const r = evaluatePreviousDigest(withFile(cleared, "tee-before-every-update.txt"), P);
+    expect(r.status).toBe("error");
+    expect(r.summary).toMatch(/^Can't tell, because .* cleared UpdateStatus/);
+  });
+
   it("what ran before each update: recorded image changes, not the rollbacks' own", () => {
     const starts = updateStarts(replay(C, "11-manual-22")).map((s) => s.digest);
     expect(starts).toEqual([digest(V1), digest(V2)]);

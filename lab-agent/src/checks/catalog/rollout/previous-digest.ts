@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { defineCheck } from "../../check-definition.ts";
-import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
+import { type CheckOutcome, checkError, type Evidence, fail, pass } from "../../check-result.ts";
 import {
   collectRollout,
   imageOf,
@@ -118,6 +118,13 @@ export function evaluatePreviousDigest(facts: PreviousDigestFacts, p: PreviousDi
       observed: tagOnly,
     });
   const gap = recordGap(facts.record, svc);
+  const previous = imageOf(svc.PreviousSpec);
+  if (starts.length === 0 && previous && digestOf(previous) && !sameDigest(previous, imageOf(svc.Spec))) {
+    return checkError(
+      `Can't tell, because ${svc.Spec.Name} changed image once (PreviousSpec ${short(previous)}) but a later change of other settings cleared UpdateStatus, and ${gap ?? "the record shows no update"}: whether that was an update or a rollback by hand is unknown.`,
+      evidence,
+    );
+  }
   if (starts.length === 0) {
     return fail(
       `${svc.Spec.Name} was never updated (${short(imageOf(svc.Spec))}, as deployed${svc.UpdateStatus ? "" : ", no UpdateStatus"})${gap ? `, as far as Swarm shows (${gap})` : ""}: there is no previous digest yet.`,
@@ -171,7 +178,10 @@ async function collect(
         const config = await registry.imageConfig(repo, digest).catch(() => undefined);
         const version = config?.config?.Labels?.["org.opencontainers.image.version"];
         return { digest, exists, ...(version ? { version } : {}) };
-      } catch {
+      } catch (err) {
+        // The lab registry (distribution) answers 500, not 404, for a digest it holds as a blob but
+        // not as a manifest: an image config digest (what `docker image inspect .Id` prints).
+        if (/HTTP 500/.test(String(err)) && (await registry.ping()).ok) return { digest, exists: false };
         return { digest };
       }
     }),

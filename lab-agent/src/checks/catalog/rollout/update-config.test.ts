@@ -102,7 +102,7 @@ const wrong: Array<[string, Change, RegExp]> = [
   [
     "no update_config at all: Swarm's defaults (pause, stop-first, monitor 5s)",
     { update: null },
-    /failure_action is pause \(unset\).*order is stop-first \(unset\).*monitor 5 s is shorter than the 6 s/,
+    /failure_action is pause \(unset\).*order is stop-first \(unset\).*monitor is not set/,
   ],
   [
     "failure_action: continue, as in a tutorial that wanted updates never to stop",
@@ -114,7 +114,12 @@ const wrong: Array<[string, Change, RegExp]> = [
     { update: { FailureAction: "pause", Order: "stop-first" } },
     /failure_action is pause: .*order is stop-first:/,
   ],
-  ["monitor: 0s", { update: { Monitor: 0 } }, /monitor is 0/],
+  ["monitor: 0s (the API then leaves Monitor out)", { update: { Monitor: undefined } }, /monitor is not set/],
+  [
+    "update_config without parallelism from a raw API client (the API leaves 0 out: all at once)",
+    { update: { Parallelism: undefined } },
+    /parallelism is 0/,
+  ],
   [
     "no healthcheck anywhere: nothing fails, nothing rolls back",
     { health: null, image: null },
@@ -172,5 +177,9 @@ describe("swarm.update-config", () => {
     const r = evaluateUpdateConfig(variant({ update: null }), PARAMS);
     const monitor = r.evidence.find((e) => e.field === "Spec.UpdateConfig.Monitor (s)");
     expect(monitor?.observed).toBe("5 (unset: Swarm's default)");
+    const zero = evaluateUpdateConfig(variant({ update: { Monitor: undefined } }), PARAMS);
+    expect(zero.evidence.find((e) => e.field === "Spec.UpdateConfig.Monitor (s)")?.observed).toBe(
+      "0 (or not set)",
+    );
   });
 });

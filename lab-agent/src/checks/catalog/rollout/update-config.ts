@@ -62,9 +62,13 @@ export function evaluateUpdateConfig(facts: UpdateConfigFacts, p: RolloutParams)
   const d = SWARM_DEFAULTS.update;
   const failureAction = uc.FailureAction || d.FailureAction;
   const order = uc.Order || d.Order;
-  // An unset parallelism is 1 (the CLI and stack deploy always send it; 0 means all at once).
-  const parallelism = uc.Parallelism ?? d.Parallelism;
-  const monitor = secs(uc.Monitor ?? d.Monitor) ?? 0;
+  // The Engine API omits zero values: inside an UpdateConfig a missing Parallelism is 0 (all at
+  // once) and a missing Monitor is `monitor: 0s` or never set, which are indistinguishable; with
+  // no UpdateConfig at all Swarm applies its defaults (parallelism 1, monitor 5 s).
+  const hasConfig = svc.Spec.UpdateConfig !== undefined;
+  const parallelism = uc.Parallelism ?? (hasConfig ? 0 : d.Parallelism);
+  const monitorSet = uc.Monitor !== undefined && uc.Monitor > 0;
+  const monitor = monitorSet ? (secs(uc.Monitor) ?? 0) : hasConfig ? 0 : (secs(d.Monitor) ?? 0);
   const ratio = uc.MaxFailureRatio ?? d.MaxFailureRatio;
   const replicas = svc.Spec.Mode?.Replicated?.Replicas ?? svc.ServiceStatus?.DesiredTasks ?? 1;
   const { health, from } = effectiveHealth(facts);
@@ -96,7 +100,7 @@ export function evaluateUpdateConfig(facts: UpdateConfigFacts, p: RolloutParams)
     {
       source: SVC,
       field: "Spec.UpdateConfig.Monitor (s)",
-      observed: set(uc.Monitor, monitor),
+      observed: monitorSet ? monitor : hasConfig ? "0 (or not set)" : `${monitor} (unset: Swarm's default)`,
       expected: health ? `≥ ${needMonitor} (the healthcheck's interval × retries)` : "≥ 5",
     },
     {
@@ -144,8 +148,10 @@ export function evaluateUpdateConfig(facts: UpdateConfigFacts, p: RolloutParams)
       `parallelism ${parallelism} replaces all ${replicas} replicas at once`,
     health === null &&
       "there is no healthcheck: a release that starts but does not serve counts as a success, so nothing ever fails or rolls back",
-    monitor <= 0 && "monitor is 0: a task that fails right after it starts is not noticed",
-    monitor > 0 &&
+    !monitorSet &&
+      "monitor is not set (0s, or left out: the API shows both the same): a task that fails right after it starts may go unnoticed",
+    monitorSet &&
+      monitor > 0 &&
       monitor < needMonitor &&
       (health
         ? `monitor ${monitor} s is shorter than the ${needMonitor} s the healthcheck needs to call a task unhealthy`
