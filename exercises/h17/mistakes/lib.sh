@@ -1,28 +1,48 @@
-# Sourced by the h17 solve and its mistakes: building and pushing a version of the app, and
-# waiting for the api's UpdateStatus. The mistakes start from the solved block (case-api at
-# 1.1.0 by digest, after a bad 1.2.0 rolled back by itself).
-set -euo pipefail
-lib_here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Shared by h17's solve and mistake scripts (sourced, not run).
 repo=registry:5000/reg-case-platform
 svc=reg-case_case-api
 sw=(docker --context swarm)
-app=/workspace/reg-case-platform
 
-build_push() { # version, extra Dockerfile line for the runtime stage (may be empty) → prints the digest
-  cp "$lib_here/../../h03-04/Dockerfile" "$app/Dockerfile"
-  [[ -n "$2" ]] && printf '%s\n' "$2" >>"$app/Dockerfile"
-  docker build --quiet --build-arg "VERSION=$1" --tag "$repo:$1" "$app" >/dev/null
+build_push() { # version, build folder → prints the pushed digest reference
+  docker build --quiet --build-arg "VERSION=$1" --tag "$repo:$1" "$2" >/dev/null
   docker push --quiet "$repo:$1" >/dev/null
   docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$repo:$1" | grep "^$repo@" | head -n1
 }
-
-wait_state() { # wanted UpdateStatus states (regex), seconds
-  local state=
+digest_of() { # tag → the digest reference it was pushed as
+  docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$repo:$1" | grep "^$repo@" | head -n1
+}
+record_running() { # what the service runs now, as the page has the learner write it down
+  "${sw[@]}" service inspect "$svc" --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}'
+}
+started_at() { "${sw[@]}" service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.StartedAt}}{{end}}' "$svc"; }
+wait_state() { # wanted UpdateStatus states (regex), seconds[, a StartedAt the update must differ from]
+  local state="" started=""
   for _ in $(seq 1 "$2"); do
     state="$("${sw[@]}" service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$svc")"
-    [[ "$state" =~ ^($1)$ ]] && return 0
+    started="$(started_at)"
+    [[ "$state" =~ ^($1)$ && ( -z "${3:-}" || "$started" != "$3" ) ]] && return 0
     sleep 1
   done
-  echo "UpdateStatus is '$state', not $1" >&2
+  echo "UpdateStatus of $svc is '$state' after $2 s, not $1: $("${sw[@]}" service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.Message}}{{end}}' "$svc")" >&2
   return 1
+}
+update_and_wait() { # wanted states (regex), seconds, `docker service update` options… (the update must be a new one)
+  local want="$1" secs="$2" before
+  shift 2
+  before="$(started_at)"
+  "${sw[@]}" service update --quiet --detach "$@" "$svc" >/dev/null
+  wait_state "$want" "$secs" "${before:-none}"
+}
+redeploy_stack() { # stack rm, wait until it is gone, deploy the hours 15-16 stack again
+  "${sw[@]}" stack rm reg-case >/dev/null
+  for _ in $(seq 1 60); do
+    [[ -z "$("${sw[@]}" service ls -q --filter label=com.docker.stack.namespace=reg-case)" ]] && break
+    sleep 1
+  done
+  # The overlay network goes a moment after its services.
+  for _ in $(seq 1 30); do
+    [[ -z "$("${sw[@]}" network ls -q --filter label=com.docker.stack.namespace=reg-case)" ]] && break
+    sleep 1
+  done
+  bash "$(dirname "${BASH_SOURCE[0]}")/../../h15-16/solve.sh" >/dev/null
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { type BlockRun, CheckResult } from "../checks/check-result.ts";
-import { HistoryEvent, type SwarmHistory } from "../checks/swarm-history.ts";
+import { HistoryEvent, type HistoryEventInput, type SwarmHistory } from "../checks/swarm-history.ts";
 import { BLOCK_IDS } from "../course/course-outline.ts";
 import { migrate } from "./migrations.ts";
 import { activeMs, TICK_MS } from "./practice-time.ts";
@@ -97,7 +97,7 @@ export class ProgressStore implements SwarmHistory {
     return new Map(rows.map((row) => LastRunRow.parse(row)).map((r) => [r.block, r.id]));
   }
 
-  record(lab: string, event: HistoryEvent): void {
+  record(lab: string, event: HistoryEventInput): void {
     this.db
       .prepare("INSERT INTO swarm_history (lab, service, at, event_json) VALUES (?, ?, ?, ?)")
       .run(lab, event.service, event.at, JSON.stringify(HistoryEvent.parse(event)));

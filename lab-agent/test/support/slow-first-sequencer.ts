@@ -8,6 +8,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 const SLOW_FIRST = [
   // Every exercise, one lab per group of blocks, the groups at the same time: the longest file.
   "exercises.test.ts",
+  "rollout-history.test.ts",
+  "reaper.test.ts",
   "lab-lifecycle.test.ts",
   "checks-agent.test.ts",
   "compose-stack.test.ts",

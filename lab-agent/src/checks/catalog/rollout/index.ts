@@ -1,4 +1,8 @@
-import { previousDigest, rollbackAutomatic, rolloutCompleted, updateConfig } from "../../rollout-checks.ts";
+import { previousDigest } from "./previous-digest.ts";
+import { rollbackAutomatic } from "./rollback-automatic.ts";
+import { rolloutCompleted } from "./rollout-completed.ts";
+import { updateConfig } from "./update-config.ts";
 
-/** Hour 17: rolling updates and rollbacks of a stack's service. */
+/** Hour 17's checks: rolling update and rollback of a stack service. */
 export const rolloutChecks = [updateConfig, rolloutCompleted, rollbackAutomatic, previousDigest] as const;
+export { previousDigest, rollbackAutomatic, rolloutCompleted, updateConfig };
