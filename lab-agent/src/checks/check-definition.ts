@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { CheckOutcome } from "./check-result.ts";
+import type { SwarmHistory } from "./collectors/swarm-history.ts";
 import type { LabAccess } from "./lab-access.ts";
-import type { SwarmHistory } from "./swarm-history.ts";
 
 /** What a collector may use: the lab, a per-run cache shared by checks, and the recorded swarm history. */
 export interface CheckContext {

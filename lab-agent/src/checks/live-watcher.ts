@@ -7,9 +7,9 @@ import { type ChangeTimes, isRelevantEvent, watchedDeliverables } from "./change
 import type { Trigger } from "./check-definition.ts";
 import { CHECKS } from "./check-registry.ts";
 import type { CheckRunner } from "./check-runner.ts";
+import { recordSwarmHistory, type SwarmHistory } from "./collectors/swarm-history.ts";
 import { inspectImage } from "./engine-reads.ts";
 import type { LabAccess } from "./lab-access.ts";
-import { recordSwarmHistory, type SwarmHistory } from "./swarm-history.ts";
 
 /** Docker event types (`Type` of `GET /events`) → the object kinds checks watch. */
 const EVENT_OBJECTS: Record<string, Trigger> = {

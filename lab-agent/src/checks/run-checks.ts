@@ -6,9 +6,9 @@ import type { CheckContext } from "./check-definition.ts";
 import { badParameter, type CheckFailure, checkerBug, collectFailure } from "./check-failure.ts";
 import { type AnyCheck, CHECKS } from "./check-registry.ts";
 import { type BlockRun, CheckOutcome, type CheckResult } from "./check-result.ts";
+import type { SwarmHistory } from "./collectors/swarm-history.ts";
 import type { LabAccess } from "./lab-access.ts";
 import { reapLab } from "./probes/reaper.ts";
-import type { SwarmHistory } from "./swarm-history.ts";
 
 export interface RunOptions {
   lab: LabAccess;

@@ -3,7 +3,11 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { type BlockRun, CheckResult } from "../checks/check-result.ts";
-import { HistoryEvent, type HistoryEventInput, type SwarmHistory } from "../checks/swarm-history.ts";
+import {
+  HistoryEvent,
+  type HistoryEventInput,
+  type SwarmHistory,
+} from "../checks/collectors/swarm-history.ts";
 import { BLOCK_IDS } from "../course/course-outline.ts";
 import { migrate } from "./migrations.ts";
 import { activeMs, TICK_MS } from "./practice-time.ts";

@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordSwarmHistory } from "../../src/checks/collectors/swarm-history.ts";
 import { openLab } from "../../src/checks/lab-access.ts";
-import { recordSwarmHistory } from "../../src/checks/swarm-history.ts";
 import { ProgressStore } from "../../src/progress/progress-store.ts";
 import { checkLab, evidenceText, expectAllFail, result } from "../support/check-lab.ts";
 

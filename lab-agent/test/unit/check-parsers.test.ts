@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mask, scanEnv, scanHistory, secretValues } from "../../src/checks/secret-scan.ts";
+import { mask, scanEnv, scanHistory, secretValues } from "../../src/checks/parsers/secret-scan.ts";
 import {
   digestOf,
   isPinnedByDigest,
@@ -7,8 +7,8 @@ import {
   normalizeCapability,
   parseConstraint,
   parseImageRef,
-} from "../../src/checks/spec-parsers.ts";
-import { resolveUser } from "../../src/checks/user-resolution.ts";
+} from "../../src/checks/parsers/spec-parsers.ts";
+import { resolveUser } from "../../src/checks/parsers/user-resolution.ts";
 
 const PASSWD = `root:x:0:0:root:/root:/bin/bash
 daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin

@@ -5,8 +5,8 @@ import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/checks/check-result.ts";
 import { CheckService } from "../../src/checks/check-service.ts";
-import type { SwarmService } from "../../src/checks/collect-swarm.ts";
-import { diffServices } from "../../src/checks/swarm-history.ts";
+import type { SwarmService } from "../../src/checks/collectors/collect-swarm.ts";
+import { diffServices } from "../../src/checks/collectors/swarm-history.ts";
 import { ProgressStore } from "../../src/progress/progress-store.ts";
 
 const result = (id: string, status: CheckResult["status"], at: string): CheckResult => ({

@@ -1,14 +1,9 @@
 import { readdir } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import type { CheckContext } from "../check-definition.ts";
-import {
-  collectDockerfile,
-  collectImage,
-  type DockerfileRecord,
-  type ImageRecord,
-} from "../collect-image.ts";
 import { type BuiltStage, identifyStage } from "../parsers/built-stage.ts";
 import type { DockerfileModel } from "../parsers/dockerfile-model.ts";
+import { collectDockerfile, collectImage, type DockerfileRecord, type ImageRecord } from "./collect-image.ts";
 
 /** The learner's Dockerfile, the image built from it, and the build context's file names. */
 export interface DockerfileBuild {

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { extract } from "tar-stream";
 import type { CheckContext } from "../check-definition.ts";
 import { readFileFrom, withStoppedContainer } from "../engine-reads.ts";
-import { CREDENTIAL_FILES } from "../secret-scan.ts";
+import { CREDENTIAL_FILES } from "../parsers/secret-scan.ts";
 
 export interface CredentialFiles {
   /** Folders read, and whether each exists. */

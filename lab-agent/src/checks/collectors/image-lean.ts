@@ -1,8 +1,8 @@
 import { posix } from "node:path";
 import type { CheckContext } from "../check-definition.ts";
-import type { ImageRecord } from "../collect-image.ts";
 import { firstFileUnder, pathExists, readFileFrom, withStoppedContainer } from "../engine-reads.ts";
-import { resolveUser } from "../user-resolution.ts";
+import { resolveUser } from "../parsers/user-resolution.ts";
+import type { ImageRecord } from "./collect-image.ts";
 
 export interface LeanFacts {
   workdir: string;

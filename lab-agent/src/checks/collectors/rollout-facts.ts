@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { CheckContext } from "../check-definition.ts";
 import { type CheckOutcome, type Evidence, fail } from "../check-result.ts";
-import { collectSwarm, type SwarmFacts, type SwarmTask } from "../collect-swarm.ts";
-import { digestOf } from "../spec-parsers.ts";
-import type { HistoryEvent } from "../swarm-history.ts";
+import { digestOf } from "../parsers/spec-parsers.ts";
+import { collectSwarm, type SwarmFacts, type SwarmTask } from "./collect-swarm.ts";
+import type { HistoryEvent } from "./swarm-history.ts";
 
 /** The h17 checks' parameters: which stack service they judge. */
 export const RolloutParams = z.object({

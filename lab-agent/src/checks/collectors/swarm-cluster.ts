@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import type { CheckContext } from "../check-definition.ts";
-import type { SwarmNode, SwarmService, SwarmTask } from "../collect-swarm.ts";
+import type { SwarmNode, SwarmService, SwarmTask } from "./collect-swarm.ts";
 
 /** A swarm network as `GET /networks` returns it (the parts the checks read). */
 export interface SwarmNetwork {

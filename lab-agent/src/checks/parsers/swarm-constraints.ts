@@ -1,4 +1,4 @@
-import type { SwarmNode } from "../collect-swarm.ts";
+import type { SwarmNode } from "../collectors/collect-swarm.ts";
 
 /**
  * Placement constraints as swarmkit reads them (manager/constraint/constraint.go): `key==value`

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import type Docker from "dockerode";
 import type { CheckContext } from "../check-definition.ts";
-import type { ImageRecord } from "../collect-image.ts";
+import type { ImageRecord } from "../collectors/collect-image.ts";
 import { CHECK_LABEL, execArgv, pathExists, sleep, splitStreams } from "../engine-reads.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { mask, secretInPair, secretValues } from "../secret-scan.ts";
+import { mask, secretInPair, secretValues } from "../parsers/secret-scan.ts";
 
 /**
  * Secrets in log lines. What counts as a secret is secret-scan's call (shared with the image

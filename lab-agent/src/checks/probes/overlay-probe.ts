@@ -1,7 +1,7 @@
 import { ipvsSupport } from "../../lab/ipvs-support.ts";
 import type { EngineRole } from "../../lab/lab-names.ts";
 import type { CheckContext } from "../check-definition.ts";
-import type { SwarmService, SwarmTask } from "../collect-swarm.ts";
+import type { SwarmService, SwarmTask } from "../collectors/collect-swarm.ts";
 import type { ClusterFacts } from "../collectors/swarm-cluster.ts";
 import { execArgv } from "../engine-reads.ts";
 

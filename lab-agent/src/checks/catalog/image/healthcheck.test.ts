@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ImageRecord } from "../../collect-image.ts";
+import type { ImageRecord } from "../../collectors/collect-image.ts";
 import { type HealthcheckProbe, testProgram, vacuous } from "../../probes/healthcheck-control.ts";
 import { evaluateHealthcheck } from "./healthcheck.ts";
 import { fixture, reference } from "./test-support.ts";

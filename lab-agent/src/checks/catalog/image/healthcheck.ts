@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, checkError, type Evidence, fail, pass } from "../../check-result.ts";
-import { collectImage, type ImageRecord } from "../../collect-image.ts";
+import { collectImage, type ImageRecord } from "../../collectors/collect-image.ts";
 import { type HealthcheckProbe, probeHealthcheck, vacuous } from "../../probes/healthcheck-control.ts";
 import { IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
 

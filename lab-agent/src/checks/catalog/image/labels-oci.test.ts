@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ImageRecord } from "../../collect-image.ts";
+import type { ImageRecord } from "../../collectors/collect-image.ts";
 import { type BaseLabels, evaluateOciLabels } from "./labels-oci.ts";
 import { fixture, reference } from "./test-support.ts";
 

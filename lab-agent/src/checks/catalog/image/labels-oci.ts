@@ -2,11 +2,11 @@ import { z } from "zod";
 import type { CheckContext } from "../../check-definition.ts";
 import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, checkError, type Evidence, fail, pass } from "../../check-result.ts";
-import type { ImageRecord } from "../../collect-image.ts";
+import type { ImageRecord } from "../../collectors/collect-image.ts";
 import { collectDockerfileBuild, targetStage } from "../../collectors/dockerfile-build.ts";
 import { inspectImage } from "../../engine-reads.ts";
 import { baseImageOf } from "../../parsers/dockerfile-model.ts";
-import { parseImageRef } from "../../spec-parsers.ts";
+import { parseImageRef } from "../../parsers/spec-parsers.ts";
 import { DockerfileParam, IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
 
 export type BaseLabels =

@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
-import { collectImage, type ImageRecord } from "../../collect-image.ts";
+import { collectImage, type ImageRecord } from "../../collectors/collect-image.ts";
 import { collectLeanFacts, type LeanFacts } from "../../collectors/image-lean.ts";
 import { ImageParam, noImage } from "./shared.ts";
 

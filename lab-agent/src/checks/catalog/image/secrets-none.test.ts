@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile and shell variables, not template strings
 import { describe, expect, it } from "vitest";
-import type { ImageRecord } from "../../collect-image.ts";
+import type { ImageRecord } from "../../collectors/collect-image.ts";
 import type { CredentialFiles } from "../../collectors/image-credentials.ts";
 import { evaluateNoSecrets } from "./secrets-none.ts";
 import { fixture, reference } from "./test-support.ts";

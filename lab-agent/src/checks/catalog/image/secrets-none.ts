@@ -3,7 +3,7 @@ import { join, normalize } from "node:path";
 import { z } from "zod";
 import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
-import { collectImage, type ImageRecord } from "../../collect-image.ts";
+import { collectImage, type ImageRecord } from "../../collectors/collect-image.ts";
 import {
   type CredentialFiles,
   collectCredentialFiles,
@@ -17,7 +17,7 @@ import {
   scanFile,
   scanHistory,
   secretInValue,
-} from "../../secret-scan.ts";
+} from "../../parsers/secret-scan.ts";
 import { HISTORY_SOURCE, IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
 
 /** Credentials on the command line: `--password=…`, a URL with a password. */

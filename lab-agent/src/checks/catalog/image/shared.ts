@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type CheckOutcome, checkError, type Evidence, fail } from "../../check-result.ts";
-import type { DockerfileRecord, ImageRecord } from "../../collect-image.ts";
+import type { DockerfileRecord, ImageRecord } from "../../collectors/collect-image.ts";
 import type { DockerfileBuild } from "../../collectors/dockerfile-build.ts";
 import { targetStage } from "../../collectors/dockerfile-build.ts";
 import { label } from "../../parsers/built-stage.ts";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ImageRecord } from "../../collect-image.ts";
+import type { ImageRecord } from "../../collectors/collect-image.ts";
 import type { DockerfileBuild } from "../../collectors/dockerfile-build.ts";
 import { parseDockerfile } from "../../parsers/dockerfile-model.ts";
 

@@ -1,8 +1,13 @@
 import { z } from "zod";
 import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
-import { collectImage, collectImageFiles, type ImageFiles, type ImageRecord } from "../../collect-image.ts";
-import { resolveUser } from "../../user-resolution.ts";
+import {
+  collectImage,
+  collectImageFiles,
+  type ImageFiles,
+  type ImageRecord,
+} from "../../collectors/collect-image.ts";
+import { resolveUser } from "../../parsers/user-resolution.ts";
 import { IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
 
 /**

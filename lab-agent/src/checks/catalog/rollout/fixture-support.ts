@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SwarmFacts, SwarmTask } from "../../collect-swarm.ts";
+import type { SwarmFacts, SwarmTask } from "../../collectors/collect-swarm.ts";
 import { type RolloutFacts, type RolloutService, recordState } from "../../collectors/rollout-facts.ts";
-import { diffServices, HistoryEvent } from "../../swarm-history.ts";
+import { diffServices, HistoryEvent } from "../../collectors/swarm-history.ts";
 
 /**
  * Test fixtures of the h17 checks: states of reg-case_case-api recorded on a real lab

@@ -16,7 +16,7 @@ import {
   short,
   shortDigest,
 } from "../../collectors/rollout-facts.ts";
-import { digestOf, parseImageRef } from "../../spec-parsers.ts";
+import { digestOf, parseImageRef } from "../../parsers/spec-parsers.ts";
 
 export const PreviousDigestParams = RolloutParams.extend({
   /** The learner's release log, relative to the workspace (the h17 page appends to it before each update). */

@@ -15,7 +15,7 @@ import {
   TASKS,
   taskImage,
 } from "../../collectors/rollout-facts.ts";
-import { digestOf, isPinnedByDigest } from "../../spec-parsers.ts";
+import { digestOf, isPinnedByDigest } from "../../parsers/spec-parsers.ts";
 
 /**
  * An update to a new digest completed and every task runs it. Swarm says so while it is the

@@ -11,7 +11,7 @@ import {
   SWARM_DEFAULTS,
   short,
 } from "../../collectors/rollout-facts.ts";
-import { parseImageRef } from "../../spec-parsers.ts";
+import { parseImageRef } from "../../parsers/spec-parsers.ts";
 
 /**
  * Where the running image's own HEALTHCHECK came from: the lab registry's copy of its config.

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import type { ImageRecord } from "../../collect-image.ts";
+import type { ImageRecord } from "../../collectors/collect-image.ts";
 import type { IdleControl } from "../../probes/healthcheck.ts";
 import { evaluateReadOnly, type ImageRun, type ReadOnlyProbe } from "./readonly-healthy.ts";
 

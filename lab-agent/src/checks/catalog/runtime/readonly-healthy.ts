@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { z } from "zod";
 import { type CheckOutcome, checkError, type Evidence, fail, pass } from "../../check-result.ts";
-import { collectImage, type ImageRecord } from "../../collect-image.ts";
+import { collectImage, type ImageRecord } from "../../collectors/collect-image.ts";
 import {
   fastHealthcheck,
   type HealthConfig,

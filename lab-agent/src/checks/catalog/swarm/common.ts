@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CheckOutcome, Evidence } from "../../check-result.ts";
 import { fail } from "../../check-result.ts";
-import type { SwarmNode, SwarmService, SwarmTask } from "../../collect-swarm.ts";
+import type { SwarmNode, SwarmService, SwarmTask } from "../../collectors/collect-swarm.ts";
 import type { ClusterFacts } from "../../collectors/swarm-cluster.ts";
 
 /** What the swarm checks of hours 15-16 share: parameters, sources, and how services are found. */

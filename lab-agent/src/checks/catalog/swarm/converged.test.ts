@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SwarmTask } from "../../collect-swarm.ts";
+import type { SwarmTask } from "../../collectors/collect-swarm.ts";
 import type { ClusterFacts } from "../../collectors/swarm-cluster.ts";
 import { evaluateConverged } from "./converged.ts";
 import { clone, node, recordedCluster, service, tasksOfService } from "./fixtures/load.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
-import type { SwarmService, SwarmTask } from "../../collect-swarm.ts";
+import type { SwarmService, SwarmTask } from "../../collectors/collect-swarm.ts";
 import { type ClusterFacts, collectCluster } from "../../collectors/swarm-cluster.ts";
 import {
   hostname,

@@ -3,7 +3,7 @@ import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
 import { readStackFile, type StackFile } from "../../collectors/stack-file.ts";
 import { type ClusterFacts, collectCluster } from "../../collectors/swarm-cluster.ts";
-import { isPinnedByDigest, parseImageRef } from "../../spec-parsers.ts";
+import { isPinnedByDigest, parseImageRef } from "../../parsers/spec-parsers.ts";
 import { nameOf, noSwarm, requireServices, SERVICES, ServiceName, Stack, stackServices } from "./common.ts";
 
 const Params = z

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, checkError, fail, pass } from "../../check-result.ts";
-import type { SwarmNode } from "../../collect-swarm.ts";
+import type { SwarmNode } from "../../collectors/collect-swarm.ts";
 import {
   type ClusterFacts,
   collectCluster,

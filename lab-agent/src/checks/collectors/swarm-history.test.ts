@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CheckContext } from "./check-definition.ts";
+import type { CheckContext } from "../check-definition.ts";
 import type { SwarmFacts, SwarmService } from "./collect-swarm.ts";
-import { collectRollout } from "./collectors/rollout-facts.ts";
+import { collectRollout } from "./rollout-facts.ts";
 import {
   diffServices,
   type HistoryEvent,

@@ -1,15 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { join, normalize } from "node:path";
 import type Docker from "dockerode";
-import type { CheckContext } from "./check-definition.ts";
+import type { CheckContext } from "../check-definition.ts";
 import {
   firstFileUnder,
   inspectImage,
   pathExists,
   readFileFrom,
   withStoppedContainer,
-} from "./engine-reads.ts";
-import { type DockerfileModel, parseDockerfile } from "./parsers/dockerfile-model.ts";
+} from "../engine-reads.ts";
+import { type DockerfileModel, parseDockerfile } from "../parsers/dockerfile-model.ts";
 
 export interface ImageRecord {
   ref: string;

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import type { CheckContext } from "./check-definition.ts";
+import type { CheckContext } from "../check-definition.ts";
 
 /** The parts of the swarm the checks read, as the manager's Engine API returns them. */
 export interface SwarmNode {
