@@ -103,8 +103,13 @@ describe.sequential(`h17 checks with the recorder on, lab ${t.lab}`, () => {
   });
 
   it("fails on the instant mistakes (policy, release log)", async () => {
+    // One after another on one solve (each fails its deliverable whatever came before): the
+    // generic exercise test makes the others, each on a fresh solve.
     for (const [script, id, summary] of [
+      ["update-monitor-zero", "update-config-safe", /monitor is not set/],
+      ["update-failure-action-continue", "update-config-safe", /failure_action is continue/],
       ["update-failure-action-pause", "update-config-safe", /failure_action is pause: .*order is stop-first/],
+      ["digest-file-tags", "previous-digest-known", /never updated|It names tags/],
       ["digest-file-image-ids", "previous-digest-known", /never updated|unknown to the registry/],
     ] as const) {
       const m = await laptop(`bash /workspace/.drydock/h17/mistakes/${script}.sh`);

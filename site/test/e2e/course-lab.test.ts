@@ -275,7 +275,7 @@ describe.sequential(`the course site on lab ${lab}`, () => {
     await swarm.locator("details.dd-result summary").click();
     await expect
       .poll(() => swarm.locator("details.dd-result summary").textContent())
-      .toMatch(/^fails: .*1 ready worker/);
+      .toMatch(/^fails: The swarm is not as wanted: worker-2/);
     await expect.poll(() => swarm.locator("details.dd-result ul").textContent()).toMatch(/worker-2/);
     expect(await swarm.locator(".dd-hint").textContent()).not.toBe("");
     await page.screenshot({ path: join(shots, "site-deliverables-live.png"), fullPage: true });
