@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,9 @@ import { type LabContext, labDown, labUp } from "../lab-agent/src/lab/lab-lifecy
 
 /**
  * Check figures on a solved lab: each block's full check time (p50/p95 over --runs, default 10),
- * with checks that wait on purpose (drills: stop, crash, read-only start, overlay probe) timed apart.
+ * with checks that wait on purpose (probes: stop, crash, read-only start, healthcheck controls) timed
+ * apart, and the snapshot checks through the CLI as a learner runs them (`drydock check <block>
+ * --only …`, the CLI's start included).
  * `--lab ID` (with DRYDOCK_HOME) measures an existing, solved lab; otherwise one is made, solved and removed.
  * `--blocks h03-04,h05-06` picks blocks (default h03-04,h05-06,h15-16,h17).
  */
@@ -42,23 +45,41 @@ export async function run(args: string[]): Promise<void> {
       const lab = await openLab(ctx);
       const all: number[] = [];
       const snapshots: number[] = [];
-      const drills = new Map<string, number[]>();
+      const probes = new Map<string, number[]>();
+      const cli: number[] = [];
       for (let i = 0; i < runs; i++) {
         const full = await runBlock({ lab, exercise });
         all.push(full.durationMs);
         for (const r of full.results.filter((r) => r.waits))
-          drills.set(r.id, [...(drills.get(r.id) ?? []), r.durationMs]);
+          probes.set(r.id, [...(probes.get(r.id) ?? []), r.durationMs]);
         snapshots.push((await runBlock({ lab, exercise, only: snapshotIds })).durationMs);
+        cli.push(timeCli(ctx, block, snapshotIds));
       }
       figure(`checks.${block}.full.p50`, pct(all, 50), "ms");
       figure(`checks.${block}.full.p95`, pct(all, 95), "ms");
-      figure(`checks.${block}.without_drills.p50`, pct(snapshots, 50), "ms");
-      figure(`checks.${block}.without_drills.p95`, pct(snapshots, 95), "ms");
-      for (const [id, times] of drills) figure(`checks.${block}.drill.${id}.p95`, pct(times, 95), "ms");
+      figure(`checks.${block}.without_probes.p50`, pct(snapshots, 50), "ms");
+      figure(`checks.${block}.without_probes.p95`, pct(snapshots, 95), "ms");
+      figure(`checks.${block}.cli_without_probes.p50`, pct(cli, 50), "ms");
+      figure(`checks.${block}.cli_without_probes.p95`, pct(cli, 95), "ms");
+      for (const [id, times] of probes) figure(`checks.${block}.probe.${id}.p95`, pct(times, 95), "ms");
     }
   } finally {
     if (!existing) await labDown(ctx).catch(() => {});
   }
+}
+
+/** `drydock check <block> --only <snapshot checks> --json` through the installed bin, start to exit. */
+function timeCli(ctx: LabContext, block: string, only: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(
+    "node_modules/.bin/drydock",
+    ["check", block, "--lab", ctx.lab, "--json", "--all", "--only", only.join(",")],
+    { env: { ...process.env, DRYDOCK_HOME: ctx.home }, encoding: "utf8" },
+  );
+  const ms = performance.now() - t0;
+  if (r.status !== 0 && r.status !== 14)
+    throw new Error(`drydock check ${block} exited ${r.status}: ${r.stderr}`);
+  return ms;
 }
 
 function pct(values: number[], p: number): number {
