@@ -44,7 +44,7 @@ afterAll(async () => {
 
 const scratch = () => laptop.listContainers({ all: true, filters: { label: [CHECK_LABEL] } });
 
-/** Starts `drydock check h05-06` and SIGKILLs it once its restart probe's copy exists. */
+/** Starts `drydock check h05-06` and SIGKILLs it once its restart probe's copy is running. */
 async function killMidProbe(): Promise<Docker.ContainerInfo> {
   const child = spawn(process.execPath, [BIN, "check", "h05-06", "--lab", t.lab, "--json"], {
     env: { ...process.env, DRYDOCK_HOME: t.home },
@@ -54,7 +54,11 @@ async function killMidProbe(): Promise<Docker.ContainerInfo> {
   try {
     return await until(
       "the restart probe's copy",
-      async () => (await scratch()).find((c) => c.Names.some((n) => n.includes("case-api-restart-drydock"))),
+      // Running, not just created: a copy killed between create and start never restarts.
+      async () =>
+        (await scratch()).find(
+          (c) => c.State === "running" && c.Names.some((n) => n.includes("case-api-restart-drydock")),
+        ),
       120_000,
     );
   } finally {
