@@ -10,6 +10,8 @@ Usage:
   drydock start [--lab ID] [--port N] [--host ADDR --expose-root-shells] [--no-open] [--grace SECONDS]
                                                   engine, images and lab, then the course site,
                                                   its API and browser terminals (Ctrl-C stops)
+  drydock start --no-lab [--port N]               the course site and its mentor page only: no engine,
+                                                  no lab (to review a learner's scorecard)
   drydock engine [--yes]                          find a Docker Engine, or install and start one
   drydock images [--force] [--offline]            build the lab images (skipped when up to date)
   drydock lab up     [--lab ID] [--workspace DIR] [--memory SIZE] [--pids N] [--registry-port N]
@@ -36,6 +38,7 @@ Options:
                       also needs --expose-root-shells)
   --expose-root-shells  confirm that --host makes the lab's root shells reachable from the network
   --no-open           do not open a browser
+  --no-lab            start: serve the site and the scorecard pages without an engine or lab
   --grace SECONDS     how long a terminal with no page attached keeps running (default 300)
   --yes, -y           install and start Docker without asking when none answers
   --offline           never try a public registry; build everything from Debian packages
@@ -63,6 +66,7 @@ const Flags = z
     help: z.boolean().default(false),
     version: z.boolean().default(false),
     "no-open": z.boolean().default(false),
+    "no-lab": z.boolean().default(false),
     "expose-root-shells": z.boolean().default(false),
     mistake: z
       .string()
@@ -113,6 +117,7 @@ export function parseCommand(argv: string[]): ParsedCommand {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
         "no-open": { type: "boolean" },
+        "no-lab": { type: "boolean" },
         "expose-root-shells": { type: "boolean" },
         mistake: { type: "string" },
         only: { type: "string" },

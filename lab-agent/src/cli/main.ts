@@ -86,6 +86,7 @@ async function run(words: string[], flags: Flags, io: Io): Promise<number | void
           exposeRootShells: flags["expose-root-shells"],
           port: flags.port,
           open: !flags["no-open"],
+          noLab: flags["no-lab"],
           yes: flags.yes,
           verbose: flags.verbose,
           graceSeconds: flags.grace,

@@ -5,7 +5,6 @@ import { z } from "zod";
 import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
 import { drydockHome } from "../common/paths.ts";
 import { ageText } from "../course/result-age.ts";
-import { loadAllExercises } from "../exercises/load-exercises.ts";
 import { DEFAULT_LAB, LabId } from "../lab/lab-names.ts";
 import { ProgressStore } from "../progress/progress-store.ts";
 import {
@@ -15,7 +14,16 @@ import {
   verifyEndorsement,
 } from "../score/endorsement.ts";
 import { loadInstallationKey } from "../score/installation-key.ts";
-import { type ProgressReport, progressReport } from "../score/progress-report.ts";
+import {
+  DISPLAY_NAME,
+  EXPORTED,
+  Exported,
+  REVIEWS,
+  Reviews,
+  readProfileJson,
+  readProgress,
+} from "../score/learner-progress.ts";
+import type { ProgressReport } from "../score/progress-report.ts";
 import { loadRubric } from "../score/rubric-schema.ts";
 import {
   buildScorecard,
@@ -64,26 +72,6 @@ const Options = z
   })
   .strict();
 type Options = z.infer<typeof Options>;
-
-export const DISPLAY_NAME = "displayName";
-/** Scorecards this installation exported: id → digest (a review must be bound to one of them). */
-const EXPORTED = "exportedScorecards";
-/** Mentor reviews imported: signed EndorsementCredentials. */
-const REVIEWS = "reviews";
-const Exported = z.record(z.string(), z.string());
-const Reviews = z.array(z.record(z.string(), z.unknown()));
-
-function readProfileJson<T>(store: ProgressStore, key: string, schema: z.ZodType<T>, empty: T): T {
-  const text = store.getProfile(key);
-  if (text === undefined) return empty;
-  try {
-    return schema.parse(JSON.parse(text));
-  } catch {
-    throw new DrydockError(ErrorCode.labState, `progress.db's ${key} entry is damaged.`, {
-      hint: "Report it; the check results are not affected.",
-    });
-  }
-}
 
 function usage(message: string): DrydockError {
   return new DrydockError(ErrorCode.usage, message, { hint: `Usage:\n${SCORE_USAGE}` });
@@ -269,33 +257,6 @@ export function formatReview(v: ReviewVerification, ours: boolean): string {
 
 /** `scorecard verify` on a scorecard that does not verify. */
 export const SCORECARD_TAMPERED_EXIT = 16;
-
-export function readProgress(home: string, lab: string, now = Date.now()) {
-  const store = new ProgressStore(home);
-  try {
-    const reviews = readProfileJson(store, REVIEWS, Reviews, []);
-    const signedOff = new Set(
-      reviews.flatMap((r) =>
-        ((r.drydockReview as { signOffs?: Array<{ item: string }> })?.signOffs ?? []).map((s) => s.item),
-      ),
-    );
-    return {
-      ...progressReport({
-        lab,
-        now,
-        exercises: loadAllExercises(),
-        stats: store.deliverableStats(lab),
-        practice: store.practiceTime(lab),
-        rubric: loadRubric(),
-        signedOff,
-      }),
-      displayName: store.getProfile(DISPLAY_NAME),
-      reviews,
-    };
-  } finally {
-    store.close();
-  }
-}
 
 export async function exportScorecard(
   home: string,

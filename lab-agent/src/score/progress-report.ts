@@ -1,62 +1,20 @@
-import { z } from "zod";
-import { CheckStatus } from "../course/check-wire.ts";
+import type { CheckStatus } from "../course/check-wire.ts";
 import { BLOCKS, DRILL_IDS } from "../course/course-outline.ts";
+import { type BlockProgress, type DeliverableProgress, ProgressReport } from "../course/score-wire.ts";
 import type { LoadedExercise } from "../exercises/load-exercises.ts";
 import type { DeliverableStats, PracticeTime } from "../progress/progress-store.ts";
 import { checkedItems } from "./evidence-catalog.ts";
 import { computeLevel, describeItem, type LevelResult } from "./rubric-level.ts";
 import type { Rubric } from "./rubric-schema.ts";
 
+/** The progress report types live in the course model (score-wire.ts), shared with the site. */
+export type { BlockProgress, DeliverableProgress, ProgressReport };
+
 /**
- * A learner's progress in one lab, as `drydock progress --json` prints it (and, later, the
- * progress page reads it): per block its checked deliverables with their latest verdict, age,
- * attempts and first pass, practice minutes against the plan's hours, and the rubric level.
+ * A learner's progress in one lab, as `drydock progress --json` prints it and the progress page
+ * reads it: per block its checked deliverables with their latest verdict, age, attempts and first
+ * pass, practice minutes against the plan's hours, and the rubric level.
  */
-export const DeliverableProgress = z.object({
-  id: z.string(),
-  title: z.string(),
-  /** The latest verdict; absent when the deliverable was never checked. */
-  status: z.optional(CheckStatus),
-  at: z.optional(z.string()),
-  ageSeconds: z.optional(z.number()),
-  attempts: z.number().int().nonnegative(),
-  firstPassAt: z.optional(z.string()),
-  /** Evidence of the latest result, for hashing into the scorecard. */
-  evidence: z.optional(z.array(z.unknown())),
-  summary: z.optional(z.string()),
-});
-export type DeliverableProgress = z.infer<typeof DeliverableProgress>;
-
-export const BlockProgress = z.object({
-  block: z.string(),
-  title: z.string(),
-  plannedMinutes: z.number(),
-  terminalMinutes: z.number(),
-  pageMinutes: z.number(),
-  /** false: the lab has no checks for this block yet (its deliverables are judged elsewhere or later). */
-  checked: z.boolean(),
-  /** Every checked deliverable passes now. */
-  finished: z.boolean(),
-  deliverables: z.array(DeliverableProgress),
-});
-export type BlockProgress = z.infer<typeof BlockProgress>;
-
-export const ProgressReport = z.object({
-  lab: z.string(),
-  at: z.string(),
-  level: z.number().int(),
-  provisionalLevel: z.number().int(),
-  nextLevel: z.optional(
-    z.object({ level: z.number().int(), name: z.string(), missing: z.array(z.string()) }),
-  ),
-  practiceMinutes: z.number(),
-  plannedMinutes: z.number(),
-  blocks: z.array(BlockProgress),
-  /** The six failure drills: none has a check yet, so none is reported done. */
-  drills: z.array(z.object({ drill: z.string(), state: z.enum(["done", "not-checked-yet"]) })),
-});
-export type ProgressReport = z.infer<typeof ProgressReport>;
-
 export interface ProgressInput {
   lab: string;
   now: number;

@@ -25,11 +25,11 @@ import { describeItem } from "./rubric-level.ts";
  * copy can name the parts that no longer match, not only say that the signature fails.
  */
 const ACHIEVEMENT_ID = "urn:drydock:achievement:container-platform-capstone";
-const LEVEL_PROVEN = "urn:drydock:result:maturity-level";
-const LEVEL_PROVISIONAL = "urn:drydock:result:maturity-level-provisional";
-const levelId = (n: number) => `urn:drydock:rubric:level:${n}`;
+export const LEVEL_PROVEN = "urn:drydock:result:maturity-level";
+export const LEVEL_PROVISIONAL = "urn:drydock:result:maturity-level-provisional";
+export const levelId = (n: number) => `urn:drydock:rubric:level:${n}`;
 const deliverableResultId = (block: string, id: string) => `urn:drydock:result:deliverable:${block}:${id}`;
-const practiceResultId = (block: string) => `urn:drydock:result:practice-minutes:${block}`;
+export const practiceResultId = (block: string) => `urn:drydock:result:practice-minutes:${block}`;
 export const INLINE_CONTEXT = {
   drydockIntegrity: { "@id": "urn:drydock:vocab:integrity", "@type": "@json" },
   drydockReview: { "@id": "urn:drydock:vocab:review", "@type": "@json" },

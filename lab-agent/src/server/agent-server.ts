@@ -41,6 +41,8 @@ export interface AgentServerOptions {
   siteDir?: string;
   siteProblem?: string;
   graceMs?: number;
+  /** No engine, no lab (`drydock start --no-lab`): nothing watches the lab. */
+  noLab?: boolean;
   limits?: TerminalLimits;
   watermarks?: Watermarks;
 }
@@ -160,6 +162,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         log,
         lifecycle,
         checks,
+        practice,
         tickets,
         credential,
         eventStreams,
@@ -258,7 +261,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     practice.close();
     throw err;
   });
-  void checks.watch();
+  if (!opts.noLab) void checks.watch();
   const address = server.address();
   port = typeof address === "object" && address ? address.port : opts.port;
   guard = requestGuard(opts.host, port);

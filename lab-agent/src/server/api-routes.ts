@@ -10,11 +10,13 @@ import type { LabId } from "../lab/lab-names.ts";
 import { labStatus } from "../lab/lab-status.ts";
 import { formSwarm } from "../lab/lab-swarm.ts";
 import { swarmView } from "../lab/swarm-view.ts";
+import type { PracticeRecorder } from "../progress/practice-recorder.ts";
 import { Cols, Rows, TerminalId, TerminalNode } from "../terminal/protocol.ts";
 import type { SessionRegistry } from "../terminal/session-registry.ts";
 import { handleCheckRoutes } from "./check-routes.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
 import { streamProgress } from "./progress-stream.ts";
+import { handleScoreRoutes } from "./score-routes.ts";
 import { TicketGrant, type TicketStore } from "./tickets.ts";
 
 export interface ApiContext {
@@ -27,6 +29,8 @@ export interface ApiContext {
   /** The lifecycle step running now: one at a time, or two `up`s would fight over the containers. */
   lifecycle: { busyWith?: string };
   checks: CheckService;
+  /** Practice time: terminal input and the block page's heartbeat. */
+  practice: PracticeRecorder;
   tickets: TicketStore;
   /** Who is asking (the token, for now): caps and tickets are per credential. */
   credential: string;
@@ -108,6 +112,7 @@ export async function handleApi(
     return;
   }
   if (await handleCheckRoutes(req, res, url, ctx)) return;
+  if (await handleScoreRoutes(req, res, url, ctx)) return;
   throw new DrydockError(ErrorCode.notFound, `There is no API route ${method} ${path}.`, {
     hint: "See lab-agent/src/server/README.md for the routes.",
   });

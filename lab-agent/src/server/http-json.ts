@@ -43,14 +43,18 @@ export function sendError(res: ServerResponse, error: DrydockError): void {
 }
 
 /** Reads a JSON body (an empty body counts as `{}`) and parses it; a bad field is a 400 naming it. */
-export async function readJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+export async function readJsonBody<T>(
+  req: IncomingMessage,
+  schema: z.ZodType<T>,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<T> {
   const type = req.headers["content-type"] ?? "";
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new DrydockError(ErrorCode.usage, `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    if (size > maxBytes) {
+      throw new DrydockError(ErrorCode.usage, `The request body is larger than ${maxBytes} bytes.`);
     }
     chunks.push(chunk as Buffer);
   }

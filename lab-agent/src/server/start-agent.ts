@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import Docker from "dockerode";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
 import { drydockHome, repoRoot } from "../common/paths.ts";
 import type { Progress } from "../common/progress.ts";
@@ -20,6 +21,8 @@ export interface StartOptions {
   exposeRootShells: boolean;
   port: number;
   open: boolean;
+  /** A mentor's agent: the site and the scorecard routes, no engine and no lab. */
+  noLab?: boolean;
   yes: boolean;
   verbose: boolean;
   graceSeconds: number;
@@ -57,9 +60,17 @@ export async function startDrydock(opts: StartOptions, io: StartIo): Promise<voi
       message: `--host ${opts.host}: the agent will answer other machines on the network. It serves root shells into the lab; anyone with the token has them. Keep the default (127.0.0.1) unless you know why not.`,
     });
   }
-  const engine = await ensureEngine({ yes: opts.yes, progress: io.progress });
-  const status = await labUp({ docker: engine.docker, lab: opts.lab, home, progress: io.progress }, opts.up);
-  io.stdout.write(io.formatStatus(status));
+  let docker: Docker;
+  if (opts.noLab) {
+    // Never connected: lab routes answer "lab unreachable"; the mentor page needs none of them.
+    docker = new Docker({ socketPath: "/nonexistent/drydock-no-lab.sock" });
+    io.stdout.write("No lab (--no-lab): the course site, progress and the mentor page only.\n");
+  } else {
+    const engine = await ensureEngine({ yes: opts.yes, progress: io.progress });
+    docker = engine.docker;
+    const status = await labUp({ docker, lab: opts.lab, home, progress: io.progress }, opts.up);
+    io.stdout.write(io.formatStatus(status));
+  }
   const site = await ensureSiteBuilt(repoRoot, io.progress);
 
   const token = newAccessToken();
@@ -68,8 +79,9 @@ export async function startDrydock(opts: StartOptions, io: StartIo): Promise<voi
     host: opts.host,
     port: opts.port,
     token,
-    docker: engine.docker,
+    docker,
     lab: opts.lab,
+    noLab: opts.noLab === true,
     home,
     version: opts.version,
     log,

@@ -5,67 +5,16 @@ import { join } from "node:path";
 import jsonld from "jsonld";
 import * as rdfCanonize from "rdf-canonize";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CheckResult } from "../../src/checks/check-result.ts";
 import { exportScorecard, scoreCommand } from "../../src/cli/score-commands.ts";
 import { DrydockError } from "../../src/common/errors.ts";
-import { loadAllExercises } from "../../src/exercises/load-exercises.ts";
-import { ProgressStore } from "../../src/progress/progress-store.ts";
 import { documentLoader } from "../../src/score/document-loader.ts";
 import { buildEndorsement, verifyEndorsement } from "../../src/score/endorsement.ts";
 import { KEY_FILE, loadInstallationKey } from "../../src/score/installation-key.ts";
 import { loadRubric } from "../../src/score/rubric-schema.ts";
 import { evidenceHash, signScorecard, verifyScorecard } from "../../src/score/scorecard.ts";
+import { homeWithProgress } from "../support/progress-home.ts";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
-
-/** A home whose store has every h03-04 deliverable passing (one failed first) and some practice. */
-function homeWithProgress(): string {
-  const home = mkdtempSync(join(tmpdir(), "drydock-score-"));
-  const store = new ProgressStore(home);
-  const ex = loadAllExercises().find((e) => e.block === "h03-04");
-  if (!ex) throw new Error("h03-04 has no exercise");
-  const result = (id: string, status: CheckResult["status"], at: string): CheckResult => ({
-    id,
-    check: "x",
-    block: "h03-04",
-    status,
-    summary: `${id} ${status}`,
-    evidence: [
-      {
-        source: "laptop: GET /images/{name}/json",
-        field: "Config.User",
-        observed: status === "pass" ? "node" : "root",
-      },
-    ],
-    durationMs: 3,
-    waits: false,
-    at,
-  });
-  store.saveRun(
-    {
-      lab: "default",
-      block: "h03-04",
-      startedAt: "2026-12-01T10:00:00Z",
-      durationMs: 1,
-      results: [result("image-non-root", "fail", "2026-12-01T10:00:00Z")],
-    },
-    "cli",
-  );
-  store.saveRun(
-    {
-      lab: "default",
-      block: "h03-04",
-      startedAt: "2026-12-01T11:00:00Z",
-      durationMs: 1,
-      results: ex.deliverables.map((d) => result(d.id, "pass", "2026-12-01T11:00:00Z")),
-    },
-    "cli",
-  );
-  const t0 = Date.parse("2026-12-01T10:00:00Z");
-  for (let i = 0; i <= 40; i++) store.recordActivity("default", "h03-04", "terminal", t0 + i * 15_000);
-  store.close();
-  return home;
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read and tamper with credentials as loose JSON.
 type Card = Record<string, any>;

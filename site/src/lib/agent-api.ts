@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { TOKEN_KEY } from "./token-key.ts";
 
 /**
  * The agent's HTTP API as the page sees it (lab-agent/src/server/README.md). Every answer is
@@ -126,7 +127,7 @@ export class AgentRequestError extends Error {
  * localStorage, per origin: other servers on this machine cannot read it). Sent only as an
  * `Authorization` header; nothing ambient (no cookie) carries it.
  */
-export const TOKEN_KEY = "drydock.agent-token";
+export { TOKEN_KEY };
 
 export function agentToken(): string | undefined {
   try {
@@ -196,8 +197,22 @@ export function findAgent(refresh = false): Promise<AgentReach> {
   return reach;
 }
 
-async function getJson<T>(path: string, schema: z.ZodMiniType<T>): Promise<T> {
+export async function getJson<T>(path: string, schema: z.ZodMiniType<T>): Promise<T> {
   const res = await fetch(path, { headers: authHeaders({ Accept: "application/json" }) });
+  return parseAnswer(path, res, schema);
+}
+
+/** POSTs JSON and parses the answer. */
+export async function postJson<T>(path: string, body: unknown, schema: z.ZodMiniType<T>): Promise<T> {
+  const res = await fetch(path, {
+    method: "POST",
+    headers: authHeaders({ "Content-Type": "application/json", Accept: "application/json" }),
+    body: JSON.stringify(body),
+  });
+  return parseAnswer(path, res, schema);
+}
+
+async function parseAnswer<T>(path: string, res: Response, schema: z.ZodMiniType<T>): Promise<T> {
   const body: unknown = await res.json().catch(() => undefined);
   if (!res.ok) throw new AgentRequestError(res.status, errorOf(res.status, body));
   const parsed = schema.safeParse(body);

@@ -13,9 +13,17 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-/** `drydock start --no-open --port 0 --lab <lab>` with its own DRYDOCK_HOME; resolves once it serves. */
-export async function startAgent(home: string, lab: string, timeoutMs = 540_000): Promise<Agent> {
-  const child = spawn(process.execPath, [BIN, "start", "--no-open", "--port", "0", "--lab", lab], {
+/**
+ * `drydock start --no-open --port 0 --lab <lab> [args]` with its own DRYDOCK_HOME; resolves once it
+ * serves. `args: ["--no-lab"]` starts no engine and no lab (the progress and mentor pages need none).
+ */
+export async function startAgent(
+  home: string,
+  lab: string,
+  timeoutMs = 540_000,
+  args: readonly string[] = [],
+): Promise<Agent> {
+  const child = spawn(process.execPath, [BIN, "start", "--no-open", "--port", "0", "--lab", lab, ...args], {
     env: { ...process.env, DRYDOCK_HOME: home },
     stdio: ["ignore", "pipe", "pipe"],
   });
