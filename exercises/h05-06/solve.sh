@@ -3,10 +3,7 @@
 # Redis, with a restart policy and its healthcheck. Mistakes are scripts in mistakes/ (exercise.yaml).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-image=registry:5000/reg-case-platform:dev
-net=reg-case-net
-db_url="postgres://case:case-dev-pw@reg-case-postgres:5432/case"
-redis_url="redis://reg-case-redis:6379/0"
+source "$here/../lib/mistakes.sh"
 mistake=""
 if [[ "${1:-}" == "--mistake" ]]; then mistake="${2:?--mistake needs a deliverable id}"; fi
 
@@ -25,16 +22,8 @@ for _ in $(seq 1 60); do
 done
 docker run --rm --network "$net" -e DATABASE_URL="$db_url" "$image" migrate >/dev/null
 
-# A 10 s probe timeout: node -e takes seconds to start on a busy 2-core machine (3 s timed out there).
-run_api=(docker run -d --name case-api --network "$net" -p 8080:8080 -e DATABASE_URL="$db_url" -e REDIS_URL="$redis_url" --health-timeout 10s)
-docker rm -f case-api >/dev/null 2>&1 || true
-"${run_api[@]}" --restart unless-stopped "$image" api >/dev/null
-for _ in $(seq 1 60); do
-  state="$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' case-api)"
-  [[ "$state" == healthy ]] && break
-  sleep 1
-done
-echo "case-api is $state"
+rerun_api
+wait_health healthy
 # Before exercise.yaml v2's runner: `--mistake <deliverable>` runs that deliverable's first mistake script.
 if [[ -n "$mistake" ]]; then
   declare -A first=([app-handles-sigterm]=shell-wrapper [pid1-is-app]=npm-start [healthcheck-works]=curl-probe

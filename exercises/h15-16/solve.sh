@@ -4,8 +4,11 @@
 # Realistic mistakes are scripts in mistakes/ (run after this one); this script undoes any of them:
 # it copies the reference stack.yml over the workspace's reg-case-platform/stack.yml, deploys it,
 # and gives the workers back their role (Drydock's swarm shortcut, run first, restores node labels).
+# The learner's files it changes: those of h03-04's solve, and reg-case-platform/stack.yml (a
+# different version of the learner's own is kept under .drydock/kept/ first, and it says so).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../h03-04/keep-and-place.sh"
 repo=registry:5000/reg-case-platform
 version="${VERSION:-1.0.0}"
 sw=(docker --context swarm)
@@ -26,7 +29,7 @@ secret() { "${sw[@]}" secret inspect "$1" >/dev/null 2>&1 || printf '%s' "$2" | 
 secret postgres_password case-swarm-pw
 secret database_url "postgres://case:case-swarm-pw@postgres:5432/case"
 
-cp "$here/stack.yml" "$stack_file"
+place "$here/stack.yml" "$stack_file"
 image="$digest"
 # A removed service (e.g. redis after a network change) must go too.
 deploy() { APP_IMAGE_DIGEST="$image" "${sw[@]}" stack deploy --prune --detach=true -c "$stack_file" reg-case >/dev/null; }

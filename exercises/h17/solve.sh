@@ -2,9 +2,12 @@
 # Hour 17, solved: from the hours 15-16 stack (case-api at 1.0.0 by digest), a rolling update to
 # 1.1.0 by digest, then a rollout of a bad image (it listens on the wrong port, so the stack's
 # health gate fails) that Swarm rolls back by itself. Before each update the digest running is
-# appended to the learner's release log, /workspace/reg-case-platform/previous-digests.txt (the
-# only file of the learner's this script changes: it only adds lines). Releases are built from a
-# scratch copy of the app under /workspace/.drydock/h17/build, never from the learner's own files.
+# appended to the learner's release log, /workspace/reg-case-platform/previous-digests.txt (it
+# only adds lines). Releases are built from a scratch copy of the app under
+# /workspace/.drydock/h17/build, never from the learner's own files; the broken release's
+# `ENV APP_PORT=8081` goes only into that copy. The other learner files changed are those of the
+# hours 15-16 solve run first (Dockerfile, .dockerignore, stack.yml: the reference's, with a
+# different version of the learner's kept under .drydock/kept/, as it prints).
 # Mistakes are separate scripts (mistakes/*.sh), run after this one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

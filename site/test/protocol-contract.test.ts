@@ -72,7 +72,7 @@ describe("the swarm view, agent and page", () => {
       services: [
         {
           id: "s1",
-          name: "reg-case_api",
+          name: "reg-case_case-api",
           image: "registry:5000/app@sha256:00",
           mode: "replicated",
           desired: 2,

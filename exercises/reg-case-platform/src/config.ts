@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
 
-export const modes = ["api", "worker", "migrate", "seed"] as const;
+export const modes = ["api", "worker", "migrate", "seed", "test-integration"] as const;
 export type Mode = (typeof modes)[number];
 
 /** Variables that may hold credentials: each can also come from `<NAME>_FILE` (Docker secrets). */
@@ -115,6 +115,27 @@ const schemas = {
       },
     })),
   seed: z.object(common).transform((e) => ({ mode: "seed" as const, ...base(e) })),
+  // The integration tests talk to a running api over HTTP only: no database, no Redis.
+  "test-integration": z
+    .object({
+      APP_ENV: common.APP_ENV,
+      LOG_LEVEL: common.LOG_LEVEL,
+      API_URL: z
+        .string({
+          error: (i) => (i.input === undefined ? "API_URL is required" : "API_URL must be a string"),
+        })
+        .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, "API_URL must be an http:// or https:// URL"),
+      TEST_READY_TIMEOUT_MS: int("TEST_READY_TIMEOUT_MS", 0, 600_000).default(30_000),
+      TEST_AUDIT_TIMEOUT_MS: int("TEST_AUDIT_TIMEOUT_MS", 100, 600_000).default(30_000),
+    })
+    .transform((e) => ({
+      mode: "test-integration" as const,
+      env: e.APP_ENV,
+      logLevel: e.LOG_LEVEL,
+      apiUrl: e.API_URL.replace(/\/+$/, ""),
+      readyTimeoutMs: e.TEST_READY_TIMEOUT_MS,
+      auditTimeoutMs: e.TEST_AUDIT_TIMEOUT_MS,
+    })),
 };
 
 function base(e: z.output<z.ZodObject<typeof common>>) {
@@ -125,7 +146,14 @@ export type ApiConfig = z.infer<typeof schemas.api>;
 export type WorkerConfig = z.infer<typeof schemas.worker>;
 export type MigrateConfig = z.infer<typeof schemas.migrate>;
 export type SeedConfig = z.infer<typeof schemas.seed>;
-type ConfigFor = { api: ApiConfig; worker: WorkerConfig; migrate: MigrateConfig; seed: SeedConfig };
+export type TestIntegrationConfig = z.infer<(typeof schemas)["test-integration"]>;
+type ConfigFor = {
+  api: ApiConfig;
+  worker: WorkerConfig;
+  migrate: MigrateConfig;
+  seed: SeedConfig;
+  "test-integration": TestIntegrationConfig;
+};
 
 /**
  * Reads the configuration of one mode from the environment. Throws a ConfigError that names every

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { runApi } from "./modes/api.ts";
 import { runMigrate } from "./modes/migrate.ts";
 import { runSeed } from "./modes/seed.ts";
+import { runTestIntegration } from "./modes/test-integration.ts";
 import { runWorker } from "./modes/worker.ts";
 
 const usage = `usage: node dist/main.js <${modes.join("|")}>  (default: api)`;
@@ -46,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
         log = createLogger({ level: config.logLevel, mode });
         log.info({ config }, "starting");
         return await runSeed(config, log);
+      }
+      case "test-integration": {
+        const config = loadConfig("test-integration");
+        log = createLogger({ level: config.logLevel, mode });
+        return await runTestIntegration(config, log);
       }
     }
   } catch (error) {

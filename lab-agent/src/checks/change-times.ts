@@ -204,11 +204,16 @@ export function watchedDeliverables(exercises: readonly LoadedExercise[]): Watch
         names: [...strings(params.container), ...strings(params.stack).map((s) => `${s}_`)],
       };
       if (def?.watches) {
+        // Watches see the params as the check does: parsed by its schema, defaults filled in.
+        const parsed = (CHECKS.get(d.check.id)?.params.safeParse(params).data ?? params) as Record<
+          string,
+          unknown
+        >;
         return {
           ...base,
           objects: new Set<string>(def.watches.objects),
-          images: def.watches.images?.(params) ?? [],
-          files: def.watches.files?.(params) ?? [],
+          images: def.watches.images?.(parsed) ?? [],
+          files: def.watches.files?.(parsed) ?? [],
         };
       }
       const triggers = new Set<string>(def?.triggers ?? []);

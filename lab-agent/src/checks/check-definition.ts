@@ -1,14 +1,19 @@
 import type { z } from "zod";
+import type { QuizAttempts } from "../progress/progress-store.ts";
 import type { CheckOutcome } from "./check-result.ts";
 import type { SwarmHistory } from "./collectors/swarm-history.ts";
 import type { LabAccess } from "./lab-access.ts";
 
-/** What a collector may use: the lab, a per-run cache shared by checks, and the recorded swarm history. */
+/**
+ * What a collector may use: the lab, a per-run cache shared by checks, the recorded swarm history,
+ * and the quiz attempts the agent graded (both in progress.db).
+ */
 export interface CheckContext {
   lab: LabAccess;
   /** Collects once per run: checks that read the same thing share one Engine API call. */
   memo<T>(key: string, collect: () => Promise<T>): Promise<T>;
   history: SwarmHistory | undefined;
+  quizzes?: QuizAttempts | undefined;
 }
 
 /** A kind of Docker object whose events (`GET /events`, `Type`) may change a check's answer. */

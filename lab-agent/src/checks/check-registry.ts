@@ -1,6 +1,14 @@
+import { composeChecks } from "./catalog/compose/index.ts";
+import { hardeningChecks } from "./catalog/hardening/index.ts";
+import { harnessChecks } from "./catalog/harness/index.ts";
 import { imageChecks } from "./catalog/image/index.ts";
+import { incidentChecks } from "./catalog/incident/index.ts";
+import { modelChecks } from "./catalog/model/index.ts";
+import { networkChecks } from "./catalog/network/index.ts";
+import { reviewChecks } from "./catalog/review/index.ts";
 import { rolloutChecks } from "./catalog/rollout/index.ts";
 import { runtimeChecks } from "./catalog/runtime/index.ts";
+import { supplyChecks } from "./catalog/supply/index.ts";
 import { swarmChecks } from "./catalog/swarm/index.ts";
 import type { CheckDefinition } from "./check-definition.ts";
 
@@ -12,7 +20,20 @@ import type { CheckDefinition } from "./check-definition.ts";
 export type AnyCheck = CheckDefinition<any, any>;
 
 /** Each area's checks (`catalog/<area>/index.ts`); an area added to the course adds its array here. */
-const AREAS: ReadonlyArray<readonly AnyCheck[]> = [imageChecks, runtimeChecks, swarmChecks, rolloutChecks];
+const AREAS: ReadonlyArray<readonly AnyCheck[]> = [
+  modelChecks,
+  imageChecks,
+  runtimeChecks,
+  networkChecks,
+  composeChecks,
+  harnessChecks,
+  supplyChecks,
+  swarmChecks,
+  rolloutChecks,
+  hardeningChecks,
+  incidentChecks,
+  reviewChecks,
+];
 
 /** Every check an exercise may name, by id. Two checks with one id are a bug, found at load. */
 export const CHECKS: ReadonlyMap<string, AnyCheck> = byId(AREAS.flat());

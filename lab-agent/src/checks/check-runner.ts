@@ -51,6 +51,7 @@ export class CheckRunner {
         lab: await this.access(),
         exercise,
         history: this.store,
+        quizzes: this.store,
         ...(only ? { only } : {}),
       });
       this.store.saveRun(run, trigger);

@@ -159,8 +159,15 @@ export async function execArgv(
   container: Docker.Container,
   cmd: string[],
   timeoutMs = 10_000,
+  /** Variables for the command (NAME=value): values that must not appear in its argv, which engines log. */
+  env?: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const exec = await container.exec({
+    Cmd: cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+    ...(env ? { Env: env } : {}),
+  });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
 import type { DeliverableSpec } from "../exercises/exercise-schema.ts";
 import type { LoadedExercise } from "../exercises/load-exercises.ts";
+import type { QuizAttempts } from "../progress/progress-store.ts";
 import type { CheckContext } from "./check-definition.ts";
 import { badParameter, type CheckFailure, checkerBug, collectFailure } from "./check-failure.ts";
 import { type AnyCheck, CHECKS } from "./check-registry.ts";
@@ -14,6 +15,8 @@ export interface RunOptions {
   lab: LabAccess;
   exercise: LoadedExercise;
   history?: SwarmHistory;
+  /** The graded quiz attempts (progress.db), for `model.quiz`. */
+  quizzes?: QuizAttempts;
   /** Run only these deliverables (their needs run too). */
   only?: readonly string[];
   /** Run every check even when a need did not pass (`drydock check --all`). */
@@ -34,6 +37,7 @@ export async function runBlock(opts: RunOptions): Promise<BlockRun> {
   const ctx: CheckContext = {
     lab: opts.lab,
     history: opts.history,
+    quizzes: opts.quizzes,
     memo: <T>(key: string, collect: () => Promise<T>) => {
       let p = cache.get(key) as Promise<T> | undefined;
       if (!p) {

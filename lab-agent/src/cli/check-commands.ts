@@ -38,6 +38,7 @@ export async function checkCommand(
       lab,
       exercise,
       history: store,
+      quizzes: store,
       ignoreNeeds: opts.all,
       ...(opts.only ? { only: opts.only } : {}),
     });

@@ -23,6 +23,11 @@ Usage:
   drydock check BLOCK [--lab ID] [--json] [--all] [--only ID,ID]
                                                   check a block's deliverables in the lab (e.g. h03-04)
   drydock solve BLOCK [--lab ID] [--mistake ID]   perform a block's deliverables (then one realistic mistake)
+  drydock drill NAME start|status|stop [--lab ID] [--json] [--signal S] [--node N]
+                                                  a failure drill on the hours 15-16 stack: fault, timeline,
+                                                  prober, verification; stop restores (container-crash,
+                                                  bad-image-rollout, node-drain, resource-pressure,
+                                                  secret-rotation, registry-outage)
   drydock progress [--lab ID] [--json]           results, practice time and rubric level per block
   drydock scorecard export|verify|endorse|import-review …
                                                   a signed Open Badges 3.0 scorecard and a mentor's review (drydock scorecard --help)
@@ -45,6 +50,8 @@ Options:
   --json              machine-readable output
   --all               check: run every check, even those whose prerequisites have not passed
   --only ID,ID        check: only these deliverables (and those they need)
+  --signal S          drill container-crash: the signal (KILL, TERM, INT, QUIT, ABRT, SEGV; default KILL)
+  --node N            drill node-drain: the worker (default worker-1)
   --mistake ID        solve: then make this mistake (the exercise's mistakes:, e.g. user-root)
   --verbose, -v       show every line of build output
   --version           print Drydock's version
@@ -68,6 +75,8 @@ const Flags = z
     "no-open": z.boolean().default(false),
     "no-lab": z.boolean().default(false),
     "expose-root-shells": z.boolean().default(false),
+    signal: z.enum(["KILL", "TERM", "INT", "QUIT", "ABRT", "SEGV"]).optional(),
+    node: z.enum(["worker-1", "worker-2"]).optional(),
     mistake: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,63}$/, "a mistake id, e.g. user-root")
@@ -120,6 +129,8 @@ export function parseCommand(argv: string[]): ParsedCommand {
         "no-lab": { type: "boolean" },
         "expose-root-shells": { type: "boolean" },
         mistake: { type: "string" },
+        signal: { type: "string" },
+        node: { type: "string" },
         only: { type: "string" },
         host: { type: "string" },
         port: { type: "string" },

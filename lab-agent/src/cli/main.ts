@@ -110,6 +110,13 @@ async function run(words: string[], flags: Flags, io: Io): Promise<number | void
         return checkCommand(ctx, sub, { json: flags.json, all: flags.all, only: flags.only }, io);
       return solveCommand(ctx, sub, flags.mistake, io);
     }
+    case "drill": {
+      const [action, ...extra] = rest;
+      if (extra.length > 0) throw usageError(`Unexpected argument "${extra[0]}".`);
+      const ctx = await labContext(flags, progress, false);
+      const { drillCommand } = await import("./drill-commands.ts");
+      return drillCommand(ctx, sub, action, { json: flags.json, signal: flags.signal, node: flags.node }, io);
+    }
     default:
       throw usageError(`Unknown command "${command}".`);
   }

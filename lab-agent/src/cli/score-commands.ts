@@ -330,7 +330,20 @@ export function formatProgress(report: ProgressReport, now: number): string {
       );
     }
   }
-  lines.push("", `Drills: ${report.drills.map((d) => d.drill).join(", ")} — not checked yet.`);
+  const named = (state: string) => report.drills.filter((d) => d.state === state).map((d) => d.drill);
+  const [done, failed, notRun, later] = ["done", "failed", "not-run", "not-checked-yet"].map(named) as [
+    string[],
+    string[],
+    string[],
+    string[],
+  ];
+  const parts = [
+    done.length ? `${done.join(", ")} done (verification passed)` : "none done yet",
+    ...(failed.length ? [`${failed.join(", ")}: last run did not pass`] : []),
+    ...(notRun.length ? [`${notRun.join(", ")} not run yet (drydock drill <name> start)`] : []),
+    ...(later.length ? [`${later.join(", ")} not checked by Drydock yet`] : []),
+  ];
+  lines.push("", `Drills: ${parts.join("; ")}.`);
   if (report.nextLevel) {
     lines.push("", `For level ${report.nextLevel.level} (${report.nextLevel.name}):`);
     for (const m of report.nextLevel.missing) lines.push(`  - ${m}`);

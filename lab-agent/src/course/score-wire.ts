@@ -48,8 +48,18 @@ export const ProgressReport = z.object({
   practiceMinutes: z.number(),
   plannedMinutes: z.number(),
   blocks: z.array(BlockProgress),
-  /** The six failure drills: reported done once the drill's verification passed. */
-  drills: z.array(z.object({ drill: z.string(), state: z.enum(["done", "not-checked-yet"]) })),
+  /**
+   * The six failure drills: done once the drill's last verification passed, failed when it did not,
+   * not-run when Drydock runs the drill but the learner has not; not-checked-yet when it cannot yet.
+   */
+  drills: z.array(
+    z.object({
+      drill: z.string(),
+      state: z.enum(["done", "failed", "not-run", "not-checked-yet"]),
+      /** When the last verification ran (its drill's start). */
+      at: z.optional(z.string()),
+    }),
+  ),
 });
 export type ProgressReport = z.infer<typeof ProgressReport>;
 

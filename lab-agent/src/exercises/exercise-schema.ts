@@ -84,6 +84,13 @@ export const MistakeSpec = z
      * state, may assume this block's (and earlier blocks') solve ran, and changes no more than it must.
      */
     script: FolderPath,
+    /**
+     * The lab test may make it straight on top of the previous mistake, with no solve between:
+     * its script does not depend on what the earlier mistakes changed, and its deliverable's
+     * expected failure is its own. Saves a solve (for hour 17, two rollouts) per mistake; a wrong
+     * `stacks` shows as a failure whose summary or evidence does not match, never as a pass.
+     */
+    stacks: z.boolean().default(false),
     /** What the failing result must show: regexes matched against its summary and its `evidenceText`. */
     expect: z.object({ summary: Pattern, evidence: Pattern }).strict(),
   })

@@ -6,6 +6,11 @@ import { repoRoot } from "../common/paths.ts";
 import { BLOCK_IDS, type BlockId, Exercise } from "./exercise-schema.ts";
 
 export const EXERCISES_DIR = join(repoRoot, "exercises");
+/**
+ * The folder of exercises/ that is no block: shell helpers the blocks' scripts source
+ * (`source "$(dirname "$0")/../../lib/mistakes.sh"`). Solve copies it beside the blocks' folders.
+ */
+export const EXERCISES_LIB = "lib";
 
 export interface LoadedExercise extends Exercise {
   dir: string;

@@ -7,9 +7,12 @@ import type { LabContext } from "../lab/lab-lifecycle.ts";
 import { containerName } from "../lab/lab-names.ts";
 import { readSettings } from "../lab/lab-settings.ts";
 import { formSwarm } from "../lab/lab-swarm.ts";
+import { ProgressStore } from "../progress/progress-store.ts";
+import { QUIZ_OUTBOX, submitPendingQuizzes } from "../quiz/quiz-attempts.ts";
 import type { MistakeSpec } from "./exercise-schema.ts";
 import {
   EXERCISES_DIR,
+  EXERCISES_LIB,
   exerciseFiles,
   type LoadedExercise,
   listExerciseBlocks,
@@ -20,7 +23,7 @@ import { seedStarterApp } from "./starter-app.ts";
 /** Where solve scripts and reference files go in the workspace (seen as /workspace/.drydock on laptop). */
 export const SOLVE_DIR = ".drydock";
 /** Blocks whose solve needs the swarm formed first (forming it is Drydock's shortcut, not a script). */
-const NEEDS_SWARM = new Set(["h15-16", "h17"]);
+const NEEDS_SWARM = new Set(["h15-16", "h17", "h18", "h19"]);
 
 export interface SolveOptions {
   block: string;
@@ -30,8 +33,8 @@ export interface SolveOptions {
 
 /**
  * Performs a block's deliverables in the lab: copies every exercise's solve script and
- * reference files into the workspace (scripts build on each other's blocks), then runs
- * this block's script on laptop with an argv exec through the host engine.
+ * reference files, and the shared exercises/lib, into the workspace (scripts build on each
+ * other's blocks), then runs this block's script on laptop with an argv exec through the host engine.
  */
 export async function solveExercise(ctx: LabContext, opts: SolveOptions): Promise<{ exitCode: number }> {
   const exercise = loadExercise(opts.block);
@@ -51,6 +54,12 @@ export async function solveExercise(ctx: LabContext, opts: SolveOptions): Promis
       for (const f of exerciseFiles(ex))
         cpSync(join(EXERCISES_DIR, block, f), join(target, f), { recursive: true });
     }
+    // Made here, not by a script as root: the agent's user removes the answers it submits.
+    mkdirSync(join(settings.workspace, QUIZ_OUTBOX), { recursive: true });
+    // The helpers the scripts source, at the same place relative to them as in the repository.
+    cpSync(join(EXERCISES_DIR, EXERCISES_LIB), join(settings.workspace, SOLVE_DIR, EXERCISES_LIB), {
+      recursive: true,
+    });
   });
   if (NEEDS_SWARM.has(opts.block)) await formSwarm(ctx);
   const dir = `/workspace/${SOLVE_DIR}/${opts.block}`;
@@ -58,13 +67,26 @@ export async function solveExercise(ctx: LabContext, opts: SolveOptions): Promis
     `The solve script for ${opts.block}`,
     `${dir}/${exercise.solve}`,
   ]);
+  submitQuizzes(ctx, settings.workspace);
   if (mistake) {
     await runScript(ctx, "mistake", `Making the mistake ${mistake.id}: ${mistake.what}`, [
       `The script of the mistake ${mistake.id} (${mistake.script})`,
       `${dir}/${mistake.script}`,
     ]);
+    submitQuizzes(ctx, settings.workspace);
   }
   return { exitCode: 0 };
+}
+
+/** Quiz answers a script left in the workspace (quiz-attempts.ts QUIZ_OUTBOX), graded and stored as the page's would be. */
+function submitQuizzes(ctx: LabContext, workspace: string): void {
+  const store = new ProgressStore(ctx.home);
+  try {
+    for (const block of submitPendingQuizzes(store, ctx.lab, workspace))
+      ctx.progress({ kind: "info", message: `Submitted the ${block} quiz's answers, as the page would.` });
+  } finally {
+    store.close();
+  }
 }
 
 /** A mistake by its id; a deliverable id (the old `--mistake`) names the mistakes that fail it. */

@@ -1,5 +1,14 @@
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../common/paths.ts";
@@ -10,6 +19,8 @@ export const STARTER_APP = "reg-case-platform";
 const SOURCE = join(repoRoot, "exercises", STARTER_APP);
 /** What the learner gets: the sources, not the repository's build output or tests. */
 const FILES = ["README.md", "package.json", "package-lock.json", "tsconfig.json", "src", "migrations"];
+/** Document templates (hours 19-20): copied one by one, so a workspace seeded before them gets them too. */
+const TEMPLATES = join("ops", "templates");
 /** An npm cache of the app's locked dependencies, so `npm ci --offline` works in a lab with no internet. */
 export const NPM_CACHE_DIR = ".npm-cache";
 /** A filled npm cache has this index (npm keeps its content-addressed store under `_cacache`). */
@@ -32,6 +43,13 @@ export async function seedStarterApp(
     copied = true;
     progress({ kind: "info", message: `Copied the starter app into ${target}.` });
   }
+  for (const f of readdirSync(join(SOURCE, TEMPLATES))) {
+    const to = join(target, TEMPLATES, f);
+    if (existsSync(to)) continue;
+    mkdirSync(join(target, TEMPLATES), { recursive: true });
+    cpSync(join(SOURCE, TEMPLATES, f), to);
+  }
+  if (copied || !existsSync(join(target, ".git"))) await initGitRepo(target, progress);
   // Copied once: copying it again would change the build context of the Dockerfile's
   // `--mount=type=bind,source=.npm-cache` and so miss the build cache on every solve.
   if (existsSync(join(target, NPM_CACHE_DIR, CACHE_INDEX))) return { copied, npmCache: true };
@@ -39,6 +57,44 @@ export async function seedStarterApp(
   if (!cache) return { copied, npmCache: false };
   cpSync(cache, join(target, NPM_CACHE_DIR), { recursive: true });
   return { copied, npmCache: true };
+}
+
+/** What the starter repository never tracks: the offline npm cache, build output, private keys. */
+const GITIGNORE = [".npm-cache/", "node_modules/", "dist/", "diagnostics/", "*.key", ""].join("\n");
+
+/**
+ * Makes the starter app a git repository with a first commit (hours 13-14 tag images with the
+ * commit; without one they would come out as `sha-nogit`). Only where there is no `.git` yet;
+ * without git on the host it says so and goes on.
+ */
+async function initGitRepo(target: string, progress: Progress): Promise<void> {
+  if (existsSync(join(target, ".git"))) return;
+  if (!existsSync(join(target, ".gitignore"))) writeFileSync(join(target, ".gitignore"), GITIGNORE);
+  const git = (...args: string[]) =>
+    runCommand("git", [
+      "-C",
+      target,
+      "-c",
+      "user.name=Drydock",
+      "-c",
+      "user.email=drydock@lab.invalid",
+      ...args,
+    ]).catch((err: Error) => ({ code: 1, stdout: "", stderr: err.message }));
+  for (const args of [
+    ["init", "-q", "-b", "main"],
+    ["add", "-A"],
+    ["commit", "-q", "-m", "Starter app: reg-case-platform 1.0.0"],
+  ]) {
+    const r = await git(...args);
+    if (r.code !== 0) {
+      progress({
+        kind: "warn",
+        message: `The starter app is not a git repository (git ${args[0]}: ${r.stderr.trim().split("\n").pop()}); run git init in it before hours 13-14.`,
+      });
+      return;
+    }
+  }
+  progress({ kind: "info", message: `Made ${target} a git repository with a first commit.` });
 }
 
 /** Where the host keeps the npm cache for the starter app's current lockfile. */

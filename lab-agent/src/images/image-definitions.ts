@@ -8,8 +8,11 @@ export const IMAGE_LABEL = {
   image: "io.drydock.image",
 } as const;
 
-/** Docker Hub library images Drydock builds from Debian packages and seeds into every lab registry. */
-export const LibraryName = z.enum(["node", "postgres", "redis", "nginx", "busybox"]);
+/**
+ * Docker Hub images Drydock builds from Debian packages and seeds into every lab registry: the
+ * official library images the capstone names, and prom/prometheus (hour 19's observability profile).
+ */
+export const LibraryName = z.enum(["node", "postgres", "redis", "nginx", "busybox", "prometheus"]);
 export type LibraryName = z.infer<typeof LibraryName>;
 
 /** The lab's own images, then the library images by their Docker Hub repository. */
@@ -69,10 +72,12 @@ export const registryImage: ImageDefinition = {
 
 /**
  * A library image: built FROM the base (busybox only borrows the base for a build stage),
- * tagged locally as drydock/library-<name>:<first tag>, seeded as library/<name>:<each tag>.
+ * tagged locally as drydock/library-<name>:<first tag>, seeded as <hubRepository>:<each tag>.
  */
 export interface LibraryImageDefinition extends ImageDefinition {
   name: `library/${LibraryName}`;
+  /** Its Docker Hub repository: library/<name> for an official image, else e.g. prom/prometheus. */
+  hubRepository: string;
   /** Tags in the lab registry; the first is what the capstone uses, the rest are cheap aliases. */
   hubTags: readonly [string, ...string[]];
 }
@@ -82,14 +87,16 @@ function libraryImage(
   hubTags: readonly [string, ...string[]],
   version: string,
   description: string,
+  hubRepository = `library/${name}`,
 ): LibraryImageDefinition {
   return {
     name: `library/${name}`,
+    hubRepository,
     repository: `drydock/library-${name}`,
     tag: hubTags[0],
     contextDir: join(dockerDefinitionsDir, "library", name),
     parentArg: "BASE_IMAGE",
-    title: `${name}:${hubTags[0]} (Drydock, from Debian packages)`,
+    title: `${hubRepository.replace(/^library\//, "")}:${hubTags[0]} (Drydock, from Debian packages)`,
     description,
     version,
     hubTags,
@@ -128,6 +135,15 @@ export const libraryImages: readonly LibraryImageDefinition[] = [
     "1.37",
     "Debian's static busybox on an empty image, one symlink per applet.",
   ),
+  // Not an official library image: real projects write prom/prometheus, pinned to a release tag.
+  // Debian trixie's package is that exact release; `latest` (3.x upstream) would not tell the truth.
+  libraryImage(
+    "prometheus",
+    ["v2.53.3"],
+    "2.53.3",
+    "Prometheus 2.53.3 and promtool from Debian trixie, as prom/prometheus: runs as nobody, data in /prometheus, :9090.",
+    "prom/prometheus",
+  ),
 ];
 
 export function reference(def: ImageDefinition): string {
@@ -148,7 +164,9 @@ export interface SeedImage {
 
 export const seedImages: SeedImage[] = [
   { repository: "library/debian", tag: "trixie-slim", source: baseImage },
-  ...libraryImages.flatMap((def) => def.hubTags.map((tag) => ({ repository: def.name, tag, source: def }))),
+  ...libraryImages.flatMap((def) =>
+    def.hubTags.map((tag) => ({ repository: def.hubRepository, tag, source: def })),
+  ),
 ];
 
 /** `repository:tag`, the key of a seeded image in lab settings and in the seeded registry's record. */

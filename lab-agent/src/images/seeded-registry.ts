@@ -8,7 +8,9 @@ import { type Progress, step } from "../common/progress.ts";
 import { IMAGE_LABEL, reference, type SeedImage, seedImages, seedKey } from "./image-definitions.ts";
 import { pushImageAs } from "./push-image.ts";
 
-export const SEEDED_REGISTRY_REF = "drydock/lab-registry-seeded:latest";
+export const SEEDED_REGISTRY_REPOSITORY = "drydock/lab-registry-seeded";
+/** Where a seeded registry was built before it was tagged by its hash; still found there. */
+export const SEEDED_REGISTRY_REF = `${SEEDED_REGISTRY_REPOSITORY}:latest`;
 const SEEDED_LABEL = "io.drydock.seeded";
 
 export const SeededRecord = z.record(z.string(), z.object({ sourceId: z.string(), digest: z.string() }));
@@ -27,7 +29,11 @@ export interface SeededRegistryOptions {
   registryHash: string;
   progress: Progress;
   seeds?: SeedImage[];
-  /** Where to build it; benchmarks use a scratch reference. */
+  /**
+   * Where to build it; benchmarks use a scratch reference. By default it is tagged by its hash
+   * (drydock/lab-registry-seeded:<hash12>), so checkouts with different seed sets on one engine
+   * each keep theirs instead of rebuilding each other's.
+   */
   ref?: string;
 }
 
@@ -40,7 +46,7 @@ export async function ensureSeededRegistry(
   docker: Docker,
   opts: SeededRegistryOptions,
 ): Promise<SeededRegistryImage> {
-  const { registryRef, progress, seeds = seedImages, ref = SEEDED_REGISTRY_REF } = opts;
+  const { registryRef, progress, seeds = seedImages } = opts;
   const sources = await Promise.all(
     seeds.map(async (s) => ({
       seed: s,
@@ -48,14 +54,14 @@ export async function ensureSeededRegistry(
     })),
   );
   const hash = seededRegistryHash(opts.registryHash, sources);
-  const current = await docker
-    .getImage(ref)
-    .inspect()
-    .catch(() => undefined);
-  const labels = current?.Config.Labels ?? {};
-  if (labels[IMAGE_LABEL.definitionHash] === hash) {
-    const parsed = SeededRecord.safeParse(JSON.parse(labels[SEEDED_LABEL] ?? "{}"));
-    if (parsed.success) return { ref, hash, seeded: parsed.data };
+  const ref = opts.ref ?? `${SEEDED_REGISTRY_REPOSITORY}:${hash.slice(0, 12)}`;
+  for (const candidate of opts.ref ? [ref] : [ref, SEEDED_REGISTRY_REF]) {
+    const found = await seededAt(docker, candidate, hash);
+    if (!found) continue;
+    // Built by an older Drydock under :latest: from now on found by its hash.
+    if (candidate !== ref)
+      await docker.getImage(candidate).tag({ repo: SEEDED_REGISTRY_REPOSITORY, tag: hash.slice(0, 12) });
+    return { ref, hash, seeded: found };
   }
   const seeded = await step(
     progress,
@@ -64,6 +70,18 @@ export async function ensureSeededRegistry(
     () => buildSeeded(docker, { registryRef, ref }, hash, sources, progress),
   );
   return { ref, hash, seeded };
+}
+
+/** The record of the seeded registry image at `ref` when it was built for `hash`. */
+async function seededAt(docker: Docker, ref: string, hash: string): Promise<SeededRecord | undefined> {
+  const current = await docker
+    .getImage(ref)
+    .inspect()
+    .catch(() => undefined);
+  const labels = current?.Config.Labels ?? {};
+  if (labels[IMAGE_LABEL.definitionHash] !== hash) return undefined;
+  const parsed = SeededRecord.safeParse(JSON.parse(labels[SEEDED_LABEL] ?? "{}"));
+  return parsed.success ? parsed.data : undefined;
 }
 
 /**

@@ -43,7 +43,12 @@ export async function formSwarm(ctx: LabContext): Promise<SwarmNodeSummary[]> {
       });
     }
     const swarm = (await manager.client.swarmInspect()) as { JoinTokens: { Worker: string } };
-    await Promise.all(workers.map((w) => joinWorker(w, manager, swarm)));
+    const ids = await Promise.all(workers.map((w) => joinWorker(w, manager, swarm)));
+    const current = new Set([info.Swarm?.NodeID, ...ids].filter((id): id is string => Boolean(id)));
+    // A manager that had to init has a new id: read it again.
+    const managerId = (await manager.client.info()).Swarm?.NodeID;
+    if (managerId) current.add(managerId);
+    await removeStaleNodes(manager.client, current);
     await waitForReadyNodes(manager.client, SWARM_ROLES.length);
     await applyNodeLabels(manager.client);
     return summarize(manager.client);
@@ -82,12 +87,21 @@ async function joinWorker(
   worker: SwarmMember,
   manager: SwarmMember,
   swarm: { JoinTokens: { Worker: string } },
-) {
-  const info = await worker.client.info();
-  const state = info.Swarm?.LocalNodeState;
+): Promise<string | undefined> {
+  let info = await worker.client.info();
   // Workers do not see the cluster id; the manager knowing their node id is what says "member".
-  const members = await manager.client.listNodes();
-  if (state === "active" && members.some((n) => n.ID === info.Swarm?.NodeID)) return;
+  const known = async (id: string | undefined) =>
+    id !== undefined && id !== "" && (await manager.client.listNodes()).some((n) => n.ID === id);
+  // An engine that just restarted (hour 18 restarts them) says "pending" while it reconnects. Leaving
+  // then would rejoin it under a new node id beside its old entry: two nodes named worker-1, and
+  // every `docker node … worker-1` fails as ambiguous. So a known member is given time to reconnect.
+  for (let waited = 0; info.Swarm?.LocalNodeState === "pending" && waited < 30_000; waited += 500) {
+    if (!(await known(info.Swarm?.NodeID))) break;
+    await new Promise((r) => setTimeout(r, 500));
+    info = await worker.client.info();
+  }
+  const state = info.Swarm?.LocalNodeState;
+  if (state === "active" && (await known(info.Swarm?.NodeID))) return info.Swarm?.NodeID;
   if (state === "active" || state === "pending" || state === "error") {
     await worker.client.swarmLeave({ force: true });
   }
@@ -97,6 +111,23 @@ async function joinWorker(
     RemoteAddrs: [`${manager.address}:2377`],
     JoinToken: swarm.JoinTokens.Worker,
   });
+  return (await worker.client.info()).Swarm?.NodeID;
+}
+
+/**
+ * Entries a rejoin left behind: a lab node's hostname on a node id that is none of the engines'
+ * own. Removed, so that names stay unique (`docker node inspect worker-1` is ambiguous otherwise).
+ */
+async function removeStaleNodes(manager: Docker, current: Set<string>): Promise<void> {
+  const ours = new Set<string>(SWARM_ROLES);
+  for (const node of await manager.listNodes()) {
+    if (!node.ID || current.has(node.ID) || !ours.has(node.Description?.Hostname ?? "")) continue;
+    if (node.Status?.State === "ready") continue;
+    await manager
+      .getNode(node.ID)
+      .remove({ force: true })
+      .catch(() => {});
+  }
 }
 
 async function waitForReadyNodes(manager: Docker, count: number, timeoutMs = 30_000): Promise<void> {

@@ -90,4 +90,37 @@ export class RegistryClient {
     if (!blob.ok) return undefined;
     return (await blob.json()) as { config?: { Labels?: Record<string, string> } };
   }
+
+  /** A repository's tags (an empty list when the repository does not exist). */
+  async tags(repository: string): Promise<string[]> {
+    const res = await fetchWithTimeout(this.url(`/v2/${repository}/tags/list?n=1000`), {}, 5_000);
+    if (res.status === 404) return [];
+    if (!res.ok)
+      throw new Error(`the lab registry answered HTTP ${res.status} for the tags of ${repository}`);
+    return ((await res.json()) as { tags?: string[] | null }).tags ?? [];
+  }
+
+  /** A manifest as JSON with its digest, or undefined when absent. */
+  async manifest(
+    repository: string,
+    reference: string,
+  ): Promise<{ digest: string; body: unknown } | undefined> {
+    const res = await fetchWithTimeout(
+      this.url(`/v2/${repository}/manifests/${reference}`),
+      { headers: { Accept: MANIFEST_TYPES } },
+      5_000,
+    );
+    if (res.status === 404) return undefined;
+    if (!res.ok)
+      throw new Error(`the lab registry answered HTTP ${res.status} for ${repository}:${reference}`);
+    return { digest: res.headers.get("docker-content-digest") ?? "", body: await res.json() };
+  }
+
+  /** A blob's bytes as text, or undefined when absent. */
+  async blobText(repository: string, digest: string): Promise<string | undefined> {
+    const res = await fetchWithTimeout(this.url(`/v2/${repository}/blobs/${digest}`), {}, 10_000);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`the lab registry answered HTTP ${res.status} for blob ${digest}`);
+    return res.text();
+  }
 }

@@ -33,6 +33,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX activity_block ON activity(lab, block, source, at_ms);
   CREATE TABLE profile (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 3: quiz attempts (the block page's quiz, graded by the agent), newest last.
+  `CREATE TABLE quiz_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    lab TEXT NOT NULL, block TEXT NOT NULL, at TEXT NOT NULL, source TEXT NOT NULL,
+    correct INTEGER NOT NULL, total INTEGER NOT NULL, wrong_json TEXT NOT NULL, answers_json TEXT NOT NULL
+  );
+  CREATE INDEX quiz_attempts_latest ON quiz_attempts(lab, block, id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -9,6 +9,7 @@ import {
   type SwarmHistory,
 } from "../checks/collectors/swarm-history.ts";
 import { BLOCK_IDS } from "../course/course-outline.ts";
+import type { QuizVerdict } from "../course/quizzes.ts";
 import { migrate } from "./migrations.ts";
 import { activeMs, TICK_MS } from "./practice-time.ts";
 
@@ -24,6 +25,25 @@ const StatsRow = z.object({
 });
 const TickRow = z.object({ block: z.string(), source: z.enum(["terminal", "page"]), at_ms: z.number() });
 const ValueRow = z.object({ value: z.string() });
+const QuizRow = z.object({
+  at: z.string(),
+  source: z.string(),
+  correct: z.number().int(),
+  total: z.number().int(),
+  wrong_json: z.string(),
+  answers_json: z.string(),
+});
+
+/** One graded quiz attempt as stored: the verdict, and the answers given (for the learner's record). */
+export interface QuizAttempt extends QuizVerdict {
+  source: string;
+  answers: Record<string, string>;
+}
+
+/** What the quiz check reads (the store implements it; tests give a fake). */
+export interface QuizAttempts {
+  latestQuizAttempt(lab: string, block: string): QuizAttempt | undefined;
+}
 
 /** Where practice time comes from: keystrokes in a terminal, or a block's page in front. */
 export const ActivitySource = z.enum(["terminal", "page"]);
@@ -49,7 +69,7 @@ export interface PracticeTime {
  * Every check run with its evidence, and the swarm history the agent recorded, in one
  * SQLite file in DRYDOCK_HOME. WAL mode: the CLI and a running agent may both write.
  */
-export class ProgressStore implements SwarmHistory {
+export class ProgressStore implements SwarmHistory, QuizAttempts {
   private readonly db: Database.Database;
 
   constructor(home: string) {
@@ -173,6 +193,50 @@ export class ProgressStore implements SwarmHistory {
       terminalMs: activeMs(t.terminal),
       pageMs: activeMs(t.page),
     }));
+  }
+
+  /** Stores one graded attempt at a block's quiz; `source` is who sent it (page, solve). */
+  saveQuizAttempt(
+    lab: string,
+    block: string,
+    verdict: QuizVerdict,
+    answers: Record<string, string>,
+    source: string,
+  ): void {
+    this.db
+      .prepare(
+        "INSERT INTO quiz_attempts (lab, block, at, source, correct, total, wrong_json, answers_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        lab,
+        z.enum(BLOCK_IDS).parse(block),
+        verdict.at,
+        source,
+        verdict.correct,
+        verdict.total,
+        JSON.stringify(verdict.wrong),
+        JSON.stringify(answers),
+      );
+  }
+
+  latestQuizAttempt(lab: string, block: string): QuizAttempt | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT at, source, correct, total, wrong_json, answers_json FROM quiz_attempts WHERE lab = ? AND block = ? ORDER BY id DESC LIMIT 1",
+      )
+      .get(lab, block);
+    if (row === undefined) return undefined;
+    const r = QuizRow.parse(row);
+    const wrong = z.array(z.string()).parse(JSON.parse(r.wrong_json));
+    return {
+      at: r.at,
+      source: r.source,
+      correct: r.correct,
+      total: r.total,
+      wrong,
+      passed: wrong.length === 0,
+      answers: z.record(z.string(), z.string()).parse(JSON.parse(r.answers_json)),
+    };
   }
 
   getProfile(key: string): string | undefined {

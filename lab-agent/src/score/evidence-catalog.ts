@@ -3,7 +3,7 @@ import type { LoadedExercise } from "../exercises/load-exercises.ts";
 /**
  * What the lab can judge today: every deliverable with a check in exercises/<block>/exercise.yaml,
  * keyed `<block>/<deliverable>`. A rubric item missing here is "not checked yet" (its block's page
- * lists it in frontmatter until its check lands); drills have no checks yet.
+ * lists it in frontmatter until its check lands). Drills Drydock runs are added by progress-report.ts.
  */
 export interface CheckedItem {
   block: string;

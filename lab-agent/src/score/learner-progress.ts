@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
+import { DRILLS } from "../drills/drill-catalog.ts";
+import { loadRuns } from "../drills/drill-state.ts";
 import { loadAllExercises } from "../exercises/load-exercises.ts";
 import { ProgressStore } from "../progress/progress-store.ts";
 import { progressReport } from "./progress-report.ts";
@@ -48,6 +50,7 @@ export function readProgress(home: string, lab: string, now = Date.now()) {
         practice: store.practiceTime(lab),
         rubric: loadRubric(),
         signedOff,
+        drills: { implemented: new Set(Object.keys(DRILLS)), runs: loadRuns(home, lab) },
       }),
       displayName: store.getProfile(DISPLAY_NAME),
       reviews,

@@ -1,6 +1,7 @@
 import type { CheckStatus } from "../course/check-wire.ts";
 import { BLOCKS, DRILL_IDS } from "../course/course-outline.ts";
 import { type BlockProgress, type DeliverableProgress, ProgressReport } from "../course/score-wire.ts";
+import type { DrillRun } from "../drills/drill-types.ts";
 import type { LoadedExercise } from "../exercises/load-exercises.ts";
 import type { DeliverableStats, PracticeTime } from "../progress/progress-store.ts";
 import { checkedItems } from "./evidence-catalog.ts";
@@ -23,6 +24,14 @@ export interface ProgressInput {
   practice: readonly PracticeTime[];
   rubric: Rubric;
   signedOff?: ReadonlySet<string>;
+  /**
+   * The drills Drydock can run and verify, and each one's last run in this lab
+   * (DRYDOCK_HOME/drills/<lab>/): their rubric items are checked like deliverables.
+   */
+  drills?: {
+    implemented: ReadonlySet<string>;
+    runs: ReadonlyArray<Pick<DrillRun, "drill" | "verdict" | "startedAt">>;
+  };
 }
 
 const minutes = (ms: number) => Math.round(ms / 6000) / 10;
@@ -60,9 +69,19 @@ export function progressReport(input: ProgressInput): { report: ProgressReport; 
   });
   const latest = new Map<string, CheckStatus>();
   for (const [key, s] of stats) latest.set(key, s.latest.status);
+  const checked = new Set<string>(checkedItems(input.exercises).keys());
+  const implemented = input.drills?.implemented ?? new Set<string>();
+  const lastRun = new Map((input.drills?.runs ?? []).map((r) => [r.drill, r]));
+  for (const drill of implemented) {
+    checked.add(`drill/${drill}`);
+    const verdict = lastRun.get(drill)?.verdict;
+    // A run still blocked or in progress (verdict none), or waiting for the learner's part
+    // (pending), has proved nothing yet: not run.
+    if (verdict && verdict !== "none" && verdict !== "pending") latest.set(`drill/${drill}`, verdict);
+  }
   const level = computeLevel({
     rubric: input.rubric,
-    checked: checkedItems(input.exercises),
+    checked,
     latest,
     ...(input.signedOff ? { signedOff: input.signedOff } : {}),
   });
@@ -85,7 +104,13 @@ export function progressReport(input: ProgressInput): { report: ProgressReport; 
       Math.round(blocks.reduce((n, b) => n + Math.max(b.terminalMinutes, b.pageMinutes), 0) * 10) / 10,
     plannedMinutes: blocks.reduce((n, b) => n + b.plannedMinutes, 0),
     blocks,
-    drills: DRILL_IDS.map((drill) => ({ drill, state: "not-checked-yet" as const })),
+    drills: DRILL_IDS.map((drill) => {
+      if (!implemented.has(drill)) return { drill, state: "not-checked-yet" as const };
+      const run = lastRun.get(drill);
+      const status = latest.get(`drill/${drill}`);
+      if (!run || status === undefined) return { drill, state: "not-run" as const };
+      return { drill, state: status === "pass" ? ("done" as const) : ("failed" as const), at: run.startedAt };
+    }),
   };
   return { report: ProgressReport.parse(report), level };
 }

@@ -14,8 +14,10 @@ import type { PracticeRecorder } from "../progress/practice-recorder.ts";
 import { Cols, Rows, TerminalId, TerminalNode } from "../terminal/protocol.ts";
 import type { SessionRegistry } from "../terminal/session-registry.ts";
 import { handleCheckRoutes } from "./check-routes.ts";
+import { handleDrillRoutes } from "./drill-routes.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
 import { streamProgress } from "./progress-stream.ts";
+import { handleQuizRoutes } from "./quiz-routes.ts";
 import { handleScoreRoutes } from "./score-routes.ts";
 import { TicketGrant, type TicketStore } from "./tickets.ts";
 
@@ -38,6 +40,9 @@ export interface ApiContext {
   eventStreams: Map<string, number>;
   maxEventStreams: number;
 }
+
+/** The drill step this agent runs now: one at a time, kept across requests. */
+const DRILL_STEP: { busyWith?: string; lastError?: string } = {};
 
 const NoQuery = z.object({}).strict();
 const TerminalsQuery = z.object({ node: TerminalNode.optional() }).strict();
@@ -113,6 +118,8 @@ export async function handleApi(
   }
   if (await handleCheckRoutes(req, res, url, ctx)) return;
   if (await handleScoreRoutes(req, res, url, ctx)) return;
+  if (await handleQuizRoutes(req, res, url, ctx)) return;
+  if (await handleDrillRoutes(req, res, url, { ...ctx, drills: DRILL_STEP })) return;
   throw new DrydockError(ErrorCode.notFound, `There is no API route ${method} ${path}.`, {
     hint: "See lab-agent/src/server/README.md for the routes.",
   });

@@ -26,9 +26,28 @@ export function terminalArgv(lab: LabId, node: TerminalNode, id: TerminalId): st
     "LANG=C.UTF-8",
     "-e",
     `DRYDOCK_TERMINAL=${id}`,
+    ...historyEnv(node),
     containerName(lab, node),
     "bash",
     "-l",
+  ];
+}
+
+/**
+ * Where laptop's shells keep their history: in the workspace, so it outlives a reload, a
+ * `lab reset` and `lab down`, and each command is written as soon as it ran (`history -a`), where
+ * hours 1-2's check reads the `inspect` practice. The other nodes have no workspace mounted.
+ */
+export const LAPTOP_HISTORY = ".laptop_history";
+function historyEnv(node: TerminalNode): string[] {
+  if (node !== "laptop") return [];
+  return [
+    "-e",
+    `HISTFILE=/workspace/${LAPTOP_HISTORY}`,
+    "-e",
+    "HISTSIZE=5000",
+    "-e",
+    "PROMPT_COMMAND=history -a",
   ];
 }
 

@@ -172,6 +172,10 @@ describe.sequential(`one lab (${lab}) from up to down`, () => {
   });
 
   it("a stopped node shows in `status`, `swarm` refuses with a clear error, and `up` brings it back", async () => {
+    const manager = await nodeClient(docker, lab, "manager-1");
+    const idOf = async (host: string) =>
+      (await manager.listNodes()).filter((n) => n.Description?.Hostname === host).map((n) => n.ID);
+    const [workerId] = await idOf("worker-1");
     await docker.getContainer(containerName(lab, "worker-1")).stop({ t: 5 });
     const status = await drydock(["lab", "status", "--lab", lab, "--json"], { home });
     expect(status.code).toBe(0);
@@ -190,6 +194,12 @@ describe.sequential(`one lab (${lab}) from up to down`, () => {
     const up = await drydock(["lab", "up", "--lab", lab, "--json"], { home });
     expect(up.code).toBe(0);
     expect(parseStatus(up.stdout).healthy).toBe(true);
+    // Straight after its engine restarted, worker-1 is still reconnecting ("pending"): `swarm` waits
+    // for it instead of rejoining it under a new id beside its old entry (two nodes named worker-1).
+    const again = await drydock(["lab", "swarm", "--lab", lab, "--json"], { home });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await idOf("worker-1")).toEqual([workerId]);
+    expect((await manager.listNodes()).length).toBe(3);
   });
 
   it("a node whose engine never answers is rebuilt by `up`, with its log tail shown", async () => {

@@ -276,6 +276,68 @@ describe.sequential(`library images in lab ${lab}`, () => {
     expect((await onLaptop("run", "--rm", "nodeapp")).trim()).toMatch(/^v20\.\d+\.\d+$/);
   });
 
+  it("prom/prometheus:v2.53.3 runs as nobody, checks a config with promtool, and scrapes another container", async () => {
+    mkdirSync(join(workspace, "prom"), { recursive: true });
+    writeFileSync(
+      join(workspace, "prom", "prometheus.yml"),
+      'global:\n  scrape_interval: 2s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ["localhost:9090"]\n  - job_name: peer\n    static_configs:\n      - targets: ["peer:9090"]\n',
+    );
+    const checked = await onLaptop(
+      "run",
+      "--rm",
+      "-v",
+      "/workspace/prom:/etc/prometheus:ro",
+      "--entrypoint",
+      "promtool",
+      "prom/prometheus:v2.53.3",
+      "check",
+      "config",
+      "/etc/prometheus/prometheus.yml",
+    );
+    expect(checked).toContain("SUCCESS");
+    // One with the image's own configuration (as the peer), one with the mounted folder.
+    await onLaptop("run", "-d", "--name", "peer", "--network", "libtest", "prom/prometheus:v2.53.3");
+    await onLaptop(
+      "run",
+      "-d",
+      "--name",
+      "prom",
+      "--network",
+      "libtest",
+      "--read-only",
+      "-v",
+      "/workspace/prom:/etc/prometheus:ro",
+      "prom/prometheus:v2.53.3",
+    );
+    const health = await until(
+      "Prometheus to scrape itself and the peer",
+      async () => {
+        const r = await execIn(docker, lab, "laptop", [
+          "docker",
+          "exec",
+          "prom",
+          "wget",
+          "-qO-",
+          "http://127.0.0.1:9090/api/v1/targets?state=active",
+        ]);
+        if (r.code !== 0) return undefined;
+        const targets = (
+          JSON.parse(r.output) as { data: { activeTargets: Array<{ scrapePool: string; health: string }> } }
+        ).data.activeTargets;
+        const got = Object.fromEntries(targets.map((t) => [t.scrapePool, t.health]));
+        return got.self === "up" && got.peer === "up" ? got : undefined;
+      },
+      60_000,
+    );
+    expect(health).toEqual({ self: "up", peer: "up" });
+    expect(await processUser("prom")).toBe("nobody");
+    const ready = await onLaptop("exec", "peer", "wget", "-qO-", "http://127.0.0.1:9090/-/ready");
+    expect(ready).toContain("Ready");
+    // Debian's build: the classic UI, which / redirects to.
+    const ui = await onLaptop("exec", "peer", "wget", "-qO-", "http://127.0.0.1:9090/");
+    expect(ui).toContain("Prometheus Time Series Collection and Processing Server");
+  });
+
   it("busybox runs sh -c with its applets", async () => {
     const out = await onLaptop("run", "--rm", "busybox", "sh", "-c", "echo $((6 * 7)) | tr 4 x; uname -s");
     expect(out.trim().split("\n")).toEqual(["x2", "Linux"]);

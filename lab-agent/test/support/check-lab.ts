@@ -6,6 +6,9 @@ import {
   evidenceText,
 } from "../../src/checks/check-result.ts";
 import { SOLVE_DIR } from "../../src/exercises/solve-exercise.ts";
+import { readSettings } from "../../src/lab/lab-settings.ts";
+import { ProgressStore } from "../../src/progress/progress-store.ts";
+import { submitPendingQuizzes } from "../../src/quiz/quiz-attempts.ts";
 import { drydock, tempHome } from "./cli.ts";
 import { execIn, hostDocker } from "./lab-helpers.ts";
 
@@ -58,6 +61,16 @@ export function checkLab(prefix: string) {
         `cd /workspace && bash ${SOLVE_DIR}/${block}/${script}`,
       ]);
       expect(run.code, run.output).toBe(0);
+      // Quiz answers the script left, submitted as `drydock solve` submits them after a script.
+      const workspace = readSettings(home, lab)?.workspace;
+      if (workspace) {
+        const store = new ProgressStore(home);
+        try {
+          submitPendingQuizzes(store, lab, workspace);
+        } finally {
+          store.close();
+        }
+      }
     },
   };
 }

@@ -1,11 +1,21 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { DrydockError } from "../../src/common/errors.ts";
 import { repoRoot } from "../../src/common/paths.ts";
 import {
+  EXERCISES_DIR,
+  EXERCISES_LIB,
   exerciseFiles,
   listExerciseBlocks,
   loadAllExercises,
@@ -216,6 +226,35 @@ mistakes:`,
         expect(existsSync(join(ex.dir, m.script)), `${ex.block} ${m.id}`).toBe(true);
       }
     }
+  });
+
+  it("every file a solve or mistake script sources is one solve copies, at the same place beside it", () => {
+    // What solve puts under /workspace/.drydock: each block's exercise files, and exercises/lib.
+    const copied = new Set<string>();
+    const walk = (path: string) => {
+      if (statSync(path).isDirectory()) for (const f of readdirSync(path)) walk(join(path, f));
+      else copied.add(relative(EXERCISES_DIR, path));
+    };
+    for (const ex of loadAllExercises()) for (const f of exerciseFiles(ex)) walk(join(ex.dir, f));
+    walk(join(EXERCISES_DIR, EXERCISES_LIB));
+    expect(copied).toContain(`${EXERCISES_LIB}/mistakes.sh`);
+    const sources: string[] = [];
+    for (const file of [...copied].filter((f) => f.endsWith(".sh"))) {
+      const text = readFileSync(join(EXERCISES_DIR, file), "utf8");
+      // `$here` counts as the script's folder only where the script itself sets it so.
+      const here = /^here="\$\(cd "\$\(dirname "\$0"\)" && pwd\)"$/m.test(text) ? "|\\$here" : "";
+      const re = new RegExp(
+        `^\\s*source "(?:\\$\\(dirname "\\$0"\\)|\\$\\(dirname "\\$\\{BASH_SOURCE\\[0\\]\\}"\\)${here})/([^"]+)"`,
+        "gm",
+      );
+      for (const m of text.matchAll(re)) {
+        const target = relative(EXERCISES_DIR, resolve(EXERCISES_DIR, dirname(file), m[1] ?? ""));
+        sources.push(`${file} → ${target}`);
+        expect(copied, `${file} sources ${m[1]}`).toContain(target);
+      }
+    }
+    expect(sources).toContain("h05-06/mistakes/no-restart.sh → lib/mistakes.sh");
+    expect(sources).toContain("h07-08/solve.sh → lib/mistakes.sh");
   });
 
   it("refuses a block that is not in the course", () => {

@@ -17,6 +17,7 @@ describe("library image definitions", () => {
         "library/redis:8",
         "library/nginx:1.26",
         "library/busybox:latest",
+        "prom/prometheus:v2.53.3",
       ]),
     );
     expect(new Set(keys).size).toBe(keys.length);
@@ -30,6 +31,16 @@ describe("library image definitions", () => {
       expect(seeded).toEqual([...def.hubTags]);
     }
     expect(seedImages.find((s) => s.repository === "library/debian")?.source).toBe(baseImage);
+  });
+
+  it("are seeded under their Docker Hub repository: library/<name>, or prom/prometheus", () => {
+    for (const def of libraryImages) {
+      const expected = def.name === "library/prometheus" ? "prom/prometheus" : def.name;
+      expect(def.hubRepository, def.name).toBe(expected);
+      expect(new Set(seedImages.filter((s) => s.source === def).map((s) => s.repository))).toEqual(
+        new Set([expected]),
+      );
+    }
   });
 
   it("build FROM the Drydock base passed as BASE_IMAGE (busybox: only its build stage), with no URLs", () => {

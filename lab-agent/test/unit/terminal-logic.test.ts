@@ -149,10 +149,17 @@ describe("terminal protocol", () => {
       "LANG=C.UTF-8",
       "-e",
       `DRYDOCK_TERMINAL=${id}`,
+      "-e",
+      "HISTFILE=/workspace/.laptop_history",
+      "-e",
+      "HISTSIZE=5000",
+      "-e",
+      "PROMPT_COMMAND=history -a",
       "drydock-lab1-laptop",
       "bash",
       "-l",
     ]);
     expect(terminalArgv("lab1", "worker-2", id)).toContain("/root");
+    expect(terminalArgv("lab1", "worker-2", id).some((a) => a.startsWith("HISTFILE="))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { ProgressAnswer } from "../../../lab-agent/src/course/score-wire.ts";
+import { ProgressAnswer, type ProgressReport } from "../../../lab-agent/src/course/score-wire.ts";
 import { AgentRequestError, findAgent, getJson } from "./agent-api.ts";
 
 /**
@@ -64,10 +64,16 @@ export async function mountProgress(root: HTMLElement): Promise<void> {
     table.append(tr);
   }
   const drills = el("ul", "dd-progress-drills");
-  for (const d of p.drills)
-    drills.append(el("li", "", `${d.drill}: ${d.state === "done" ? "done" : "not checked yet"}`));
+  for (const d of p.drills) drills.append(el("li", "", `${d.drill}: ${DRILL_STATE[d.state]}`));
   root.querySelector(".dd-progress-body")?.replaceChildren(summary, table, el("h3", "", "Drills"), drills);
 }
+
+const DRILL_STATE: Record<ProgressReport["drills"][number]["state"], string> = {
+  done: "done (verification passed)",
+  failed: "last run did not pass",
+  "not-run": "not run yet",
+  "not-checked-yet": "not checked yet",
+};
 
 export function el(tag: string, className: string, text?: string): HTMLElement {
   const e = document.createElement(tag);

@@ -125,7 +125,9 @@ describe("configuration errors", () => {
   it("rejects an unknown mode with exit 64 and the usage", async () => {
     const run = await runApp("serve", {});
     expect(run.code).toBe(64);
-    expect(run.stderr).toContain('unknown mode "serve"; usage: node dist/main.js <api|worker|migrate|seed>');
+    expect(run.stderr).toContain(
+      'unknown mode "serve"; usage: node dist/main.js <api|worker|migrate|seed|test-integration>',
+    );
   });
 
   it("explains a port already in use and exits 69", async () => {

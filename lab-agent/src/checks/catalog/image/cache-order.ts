@@ -17,6 +17,7 @@ import {
 import {
   classifySource,
   DockerfileParam,
+  dockerfileWatches,
   fromContext,
   ImageParam,
   isOutcome,
@@ -183,11 +184,7 @@ export const cacheOrder = defineCheck({
   id: "dockerfile.cache-order",
   title: "Dependency layers before sources",
   kind: "snapshot",
-  watches: {
-    objects: ["image"],
-    files: (p: z.infer<typeof Params>) => [p.dockerfile],
-    images: (p) => [p.image],
-  },
+  watches: dockerfileWatches<z.infer<typeof Params>>(),
   params: Params,
   collect: (ctx, p) => collectDockerfileBuild(ctx, p.dockerfile, p.image),
   evaluate: (build, p) => evaluateCacheOrder(build, p.manifests),

@@ -3,7 +3,7 @@ import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, checkError, type Evidence, fail, pass } from "../../check-result.ts";
 import { collectImage, type ImageRecord } from "../../collectors/collect-image.ts";
 import { type HealthcheckProbe, probeHealthcheck, vacuous } from "../../probes/healthcheck-control.ts";
-import { IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
+import { IMAGE_SOURCE, ImageParam, noImage, ProbeEnvParam } from "./shared.ts";
 
 const PROBE = "probe: POST /containers/{scratch}/exec";
 
@@ -110,11 +110,7 @@ export function evaluateHealthcheck(image: ImageRecord, probe: HealthcheckProbe 
 const Params = z
   .object({
     image: ImageParam,
-    /** Placeholder settings: the api starts and serves /health with its dependencies unreachable. */
-    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({
-      DATABASE_URL: "postgres://drydock-check@127.0.0.1:1/none",
-      REDIS_URL: "redis://127.0.0.1:1/0",
-    }),
+    env: ProbeEnvParam,
     tmpfs: z.array(z.string().startsWith("/")).default([]),
     timeoutSeconds: z.number().int().min(5).max(120).default(60),
   })

@@ -7,7 +7,7 @@ import { collectDockerfileBuild, targetStage } from "../../collectors/dockerfile
 import { inspectImage } from "../../engine-reads.ts";
 import { baseImageOf } from "../../parsers/dockerfile-model.ts";
 import { parseImageRef } from "../../parsers/spec-parsers.ts";
-import { DockerfileParam, IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
+import { DockerfileParam, dockerfileWatches, IMAGE_SOURCE, ImageParam, noImage } from "./shared.ts";
 
 export type BaseLabels =
   | { ref: string; labels: Record<string, string> }
@@ -108,11 +108,7 @@ export const ociLabels = defineCheck({
   id: "image.labels.oci",
   title: "OCI labels",
   kind: "snapshot",
-  watches: {
-    objects: ["image"],
-    images: (p: z.infer<typeof Params>) => [p.image],
-    files: (p) => [p.dockerfile],
-  },
+  watches: dockerfileWatches<z.infer<typeof Params>>(),
   params: Params,
   async collect(ctx, p) {
     const build = await collectDockerfileBuild(ctx, p.dockerfile, p.image);

@@ -15,6 +15,7 @@ import {
 import {
   classifySource,
   DockerfileParam,
+  dockerfileWatches,
   fromContext,
   ImageParam,
   isBuildStep,
@@ -193,11 +194,7 @@ export const multiStage = defineCheck({
   id: "dockerfile.multistage",
   title: "Multi-stage Dockerfile",
   kind: "snapshot",
-  watches: {
-    objects: ["image"],
-    files: (p: z.infer<typeof Params>) => [p.dockerfile],
-    images: (p) => [p.image],
-  },
+  watches: dockerfileWatches<z.infer<typeof Params>>(),
   params: Params,
   collect: (ctx, p) => collectDockerfileBuild(ctx, p.dockerfile, p.image),
   evaluate: (build, p) => evaluateMultiStage(build, p.runtimeFiles),

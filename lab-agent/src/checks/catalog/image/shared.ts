@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CheckWatches } from "../../check-definition.ts";
 import { type CheckOutcome, checkError, type Evidence, fail } from "../../check-result.ts";
 import type { DockerfileRecord, ImageRecord } from "../../collectors/collect-image.ts";
 import type { DockerfileBuild } from "../../collectors/dockerfile-build.ts";
@@ -8,6 +9,16 @@ import type { DockerfileModel, DockerInstruction, DockerStage } from "../../pars
 
 export const ImageParam = z.string().min(1).default("registry:5000/reg-case-platform:dev");
 export const DockerfileParam = z.string().min(1).default("reg-case-platform/Dockerfile");
+/** Placeholder settings a probe starts the api with: it starts and serves /health with its dependencies unreachable. */
+export const ProbeEnvParam = z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({
+  DATABASE_URL: "postgres://drydock-check@127.0.0.1:1/none",
+  REDIS_URL: "redis://127.0.0.1:1/0",
+});
+
+/** A check of the Dockerfile and the image built from it re-runs when either changes. */
+export function dockerfileWatches<P extends { dockerfile: string; image: string }>(): CheckWatches<P> {
+  return { objects: ["image"], files: (p) => [p.dockerfile], images: (p) => [p.image] };
+}
 export const IMAGE_SOURCE = "laptop: GET /images/{name}/json";
 export const HISTORY_SOURCE = "laptop: GET /images/{name}/history";
 

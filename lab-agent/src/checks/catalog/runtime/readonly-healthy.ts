@@ -10,9 +10,8 @@ import {
   idleControl,
 } from "../../probes/healthcheck.ts";
 import { logTail, type ScratchState, stateOf, waitFor, withScratch } from "../../probes/scratch.ts";
+import { ImageParam, ProbeEnvParam } from "../image/shared.ts";
 import { runtimeCheck } from "./define.ts";
-
-const ImageParam = z.string().min(1).default("registry:5000/reg-case-platform:dev");
 
 /** One run of the image (read-only root, or the writable control). */
 export interface ImageRun {
@@ -128,11 +127,7 @@ export function evaluateReadOnly(
 const Params = z
   .object({
     image: ImageParam,
-    /** Placeholder settings: the api starts and serves /health with its dependencies unreachable. */
-    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({
-      DATABASE_URL: "postgres://drydock-check@127.0.0.1:1/none",
-      REDIS_URL: "redis://127.0.0.1:1/0",
-    }),
+    env: ProbeEnvParam,
     tmpfs: z.array(z.string().startsWith("/")).default(["/tmp"]),
     timeoutSeconds: z.number().int().min(5).max(120).default(30),
   })

@@ -48,10 +48,21 @@ function moveTo(c: ClusterFacts, svc: string, host: string) {
 
 type Variant = [
   name: string,
-  make: (c: ClusterFacts) => { runs: OverlayRun[]; ipvs?: boolean },
+  make: (c: ClusterFacts) => { runs: OverlayRun[]; ipvs?: boolean; to?: string[] },
   status: "pass" | "fail" | "error",
   summary: RegExp,
 ];
+/** The mistake "keep the cache apart": redis's tasks on an overlay network of their own. */
+function redisOnItsOwnNetwork(c: ClusterFacts): void {
+  for (const t of tasksOfService(c, "reg-case_redis"))
+    t.NetworksAttachments = [
+      {
+        Network: { ID: "cachenet", Spec: { Name: "reg-case_cache-net" }, DriverState: { Name: "overlay" } },
+        Addresses: ["10.0.3.2/24"],
+      },
+    ];
+}
+
 const variants: Variant[] = [
   [
     "the solve: api on worker-1 reaches redis and postgres (dnsrr) on worker-2",
@@ -113,17 +124,7 @@ const variants: Variant[] = [
   [
     "redis moved to a network of its own: the api cannot resolve it",
     (c) => {
-      for (const t of tasksOfService(c, "reg-case_redis"))
-        t.NetworksAttachments = [
-          {
-            Network: {
-              ID: "cachenet",
-              Spec: { Name: "reg-case_cache-net" },
-              DriverState: { Name: "overlay" },
-            },
-            Addresses: ["10.0.3.2/24"],
-          },
-        ];
+      redisOnItsOwnNetwork(c);
       return {
         runs: [
           run(c, "worker-1", [
@@ -211,6 +212,31 @@ const variants: Variant[] = [
     /Can't tell, because the probe in worker-1's case-api task could not run/,
   ],
   [
+    "redis on a network of its own, and the probe's container killed under it (exit 137): the specs still decide",
+    (c) => {
+      redisOnItsOwnNetwork(c);
+      const killed = { ...run(c, "worker-1", [], "exit 137: "), targets: ["redis:6379", "postgres:5432"] };
+      return { runs: [killed] };
+    },
+    "fail",
+    /^redis shares no overlay network with case-api \(case-api is on reg-case_app-net\), so it cannot reach it\.$/,
+  ],
+  [
+    "redis on a network of its own, and no api task left to probe from (Swarm killed them): the spec decides",
+    (c) => {
+      redisOnItsOwnNetwork(c);
+      return { runs: [], to: ["redis:6379", "postgres:5432"] };
+    },
+    "fail",
+    /^redis shares no overlay network with case-api \(by case-api's spec; it has no task running to probe from\), so it cannot reach it\.$/,
+  ],
+  [
+    "no api task to probe from, and every target on its networks: can't tell",
+    () => ({ runs: [], to: ["redis:6379", "postgres:5432"] }),
+    "error",
+    /Can't tell, because reg-case_case-api has no live container/,
+  ],
+  [
     "case-api has no live container to probe from",
     () => ({ runs: [] }),
     "error",
@@ -225,7 +251,7 @@ describe("swarm.overlay on recorded tasks and probe output", () => {
     const facts: OverlayFacts = { swarm: c, runs: made.runs, ipvs: made.ipvs ?? false };
     const params2 = {
       ...params,
-      to: made.runs.flatMap((r) => r.targets).filter((t, i, a) => a.indexOf(t) === i),
+      to: made.to ?? made.runs.flatMap((r) => r.targets).filter((t, i, a) => a.indexOf(t) === i),
     };
     const r = evaluateOverlay(facts, params2.to.length ? params2 : params);
     expect(r.status, r.summary).toBe(status);

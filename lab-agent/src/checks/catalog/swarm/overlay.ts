@@ -61,7 +61,41 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
   const none = noSwarm(swarm) ?? found.missing;
   if (none) return none;
   const evidence: Evidence[] = [];
-  if (facts.runs.length === 0)
+  if (facts.runs.length === 0) {
+    // No task to probe from (e.g. Swarm killed the api, whose health needs the very service it
+    // cannot reach): its spec's networks still decide a target on no overlay network in common.
+    const caller = swarm.services.find((s) => s.Spec.Name === `${p.stack}_${p.from}`);
+    const callerNets = (caller?.Spec.TaskTemplate?.Networks ?? [])
+      .map((n) => n.Target)
+      .filter((t): t is string => Boolean(t));
+    const specEvidence: Evidence[] = [
+      {
+        source: TASKS,
+        field: `${p.stack}_${p.from}: tasks running or starting`,
+        observed: 0,
+        expected: "≥ 1",
+      },
+      {
+        source: `manager-1: GET /services (${p.stack}_${p.from})`,
+        field: "Spec.TaskTemplate.Networks (Target)",
+        observed: callerNets,
+      },
+    ];
+    const unreachable = callerNets.length
+      ? p.to.map(serviceOf).filter((name) => {
+          const { mode, tasks } = targetTasks(swarm, p.stack, name);
+          specEvidence.push(targetEvidence(p, name, mode, tasks));
+          return (
+            tasks.length > 0 &&
+            !tasks.some((t) => t.nets.some((n) => callerNets.includes(n.id) || callerNets.includes(n.name)))
+          );
+        })
+      : [];
+    if (unreachable.length)
+      return fail(
+        `${unreachable.map((n) => `${n} shares no overlay network with ${p.from}`).join("; ")} (by ${p.from}'s spec; it has no task running to probe from), so it cannot reach ${unreachable.length > 1 ? "them" : "it"}.`,
+        specEvidence,
+      );
     return checkError(
       `Can't tell, because ${p.stack}_${p.from} has no live container to probe from (no task running or starting): services-converged shows why.`,
       [
@@ -73,6 +107,7 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
         },
       ],
     );
+  }
   const problems: string[] = [];
   const cantTell: string[] = [];
   let crossNode = 0;
@@ -85,6 +120,17 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
       expected: "an overlay network shared with the services it calls",
     });
     if (run.error) {
+      // A probe that could not run still leaves what the specs alone decide: a target on no
+      // overlay network in common cannot be reached by name, whatever the probe would have said.
+      const unreachable = run.targets.filter((target) => {
+        const { mode, tasks } = targetTasks(swarm, p.stack, serviceOf(target));
+        evidence.push(targetEvidence(p, serviceOf(target), mode, tasks));
+        return tasks.length > 0 && !tasks.some((t) => t.nets.some((n) => ownNets.some((o) => o.id === n.id)));
+      });
+      for (const target of unreachable)
+        problems.push(
+          `${serviceOf(target)} shares no overlay network with ${p.from} (${p.from} is on ${ownNets.map((n) => n.name).join(", ") || "none"}), so it cannot reach it`,
+        );
       cantTell.push(`the probe in ${run.fromNode}'s ${p.from} task could not run (${run.error})`);
       continue;
     }
@@ -99,18 +145,7 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
       const name = serviceOf(target);
       const { mode, tasks } = targetTasks(swarm, p.stack, name);
       const shared = tasks.some((t) => t.nets.some((n) => ownNets.some((o) => o.id === n.id)));
-      evidence.push({
-        source: TASKS,
-        field: `${p.stack}_${name} (endpoint mode ${mode}): running tasks`,
-        observed: tasks.map(
-          (t) =>
-            `${t.node}: ${t.nets
-              .filter((n) => !n.ingress)
-              .map((n) => `${n.name} ${n.addresses.join(",")}`)
-              .join("; ")}`,
-        ),
-        expected: `on an overlay network that ${p.from} is on too`,
-      });
+      evidence.push(targetEvidence(p, name, mode, tasks));
       if (!r) {
         cantTell.push(`the probe printed nothing for ${target}`);
         continue;
@@ -171,6 +206,26 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
     `${p.from} reached ${p.to.join(", ")} by name over the overlay (${crossNode} of them on another node).`,
     evidence,
   );
+}
+
+function targetEvidence(
+  p: Params,
+  name: string,
+  mode: string,
+  tasks: ReturnType<typeof targetTasks>["tasks"],
+): Evidence {
+  return {
+    source: TASKS,
+    field: `${p.stack}_${name} (endpoint mode ${mode}): running tasks`,
+    observed: tasks.map(
+      (t) =>
+        `${t.node}: ${t.nets
+          .filter((n) => !n.ingress)
+          .map((n) => `${n.name} ${n.addresses.join(",")}`)
+          .join("; ")}`,
+    ),
+    expected: `on an overlay network that ${p.from} is on too`,
+  };
 }
 
 function describe(r: ProbeTarget): string {
