@@ -139,17 +139,6 @@ export async function undoStep(lab: LabAccess, step: UndoStep): Promise<void> {
         .update({ version: full.Version.Index, ...full.Spec, Availability: step.availability });
       return;
     }
-    case "container-memory": {
-      const engine = await lab.engine(step.node as EngineRole);
-      return ignore404(
-        engine.getContainer(step.container).update({ Memory: step.memory, MemorySwap: step.memorySwap }),
-      );
-    }
-    case "kill-exec": {
-      const engine = await lab.engine(step.node as EngineRole);
-      await execArgv(engine.getContainer(step.container), ["pkill", "-f", step.pattern]).catch(() => {});
-      return;
-    }
     case "service-secret": {
       // Back to the references it had, each resolved by name again (a secret the learner removed
       // and `restore-secret` created anew has a new id). The rollout is not awaited here:

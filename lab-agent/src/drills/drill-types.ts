@@ -74,13 +74,6 @@ export type DrillPhase = z.infer<typeof DrillPhase>;
 export const UndoStep = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("remove-service"), name: z.string() }),
   z.object({ kind: z.literal("node-availability"), node: z.string(), availability: z.string() }),
-  z.object({
-    kind: z.literal("container-memory"),
-    node: z.string(),
-    container: z.string(),
-    memory: z.number(),
-    memorySwap: z.number(),
-  }),
   z.object({ kind: z.literal("remove-secret"), name: z.string() }),
   z.object({ kind: z.literal("service-image"), service: z.string(), image: z.string() }),
   z.object({
@@ -118,7 +111,6 @@ export const UndoStep = z.discriminatedUnion("kind", [
     resources: z.record(z.string(), z.unknown()),
   }),
   z.object({ kind: z.literal("firewall"), node: z.string(), rule: z.array(z.string()) }),
-  z.object({ kind: z.literal("kill-exec"), node: z.string(), container: z.string(), pattern: z.string() }),
 ]);
 export type UndoStep = z.infer<typeof UndoStep>;
 

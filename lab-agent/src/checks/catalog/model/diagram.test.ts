@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type DiagramCandidate, evaluateDiagram } from "./diagram.ts";
+import { DIAGRAM_DIRS, type DiagramCandidate, evaluateDiagram } from "./diagram.ts";
 
-const P = { dirs: [".", "reg-case-platform", "reg-case-platform/ops", "reg-case-platform/docs"] };
+const P = { dirs: DIAGRAM_DIRS };
 const file = (path: string, head: string, size = head.length): DiagramCandidate => ({ path, size, head });
 const MERMAID =
   "# Mental model\n\n```mermaid\nflowchart LR\n  Dockerfile --> Image --> Registry --> Swarm\n```\n";
@@ -25,6 +25,12 @@ const VARIANTS: Array<[string, DiagramCandidate[], "pass" | "fail", RegExp]> = [
     ],
     "pass",
     /SVG/,
+  ],
+  [
+    "an SVG where the h01-02 page says to save it (docs/ at the workspace's top)",
+    [file("docs/platform-diagram.svg", '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 600">')],
+    "pass",
+    /docs\/platform-diagram\.svg is a SVG/,
   ],
   [
     "a draw.io file",
@@ -63,6 +69,9 @@ const VARIANTS: Array<[string, DiagramCandidate[], "pass" | "fail", RegExp]> = [
 ];
 
 describe("model.diagram", () => {
+  it("searches every folder the page and the hint name", () => {
+    for (const dir of [".", "docs", "reg-case-platform/ops"]) expect(DIAGRAM_DIRS).toContain(dir);
+  });
   it.each(VARIANTS)("%s", (_what, found, status, summary) => {
     const r = evaluateDiagram(found, P);
     expect(r.summary).toMatch(summary);

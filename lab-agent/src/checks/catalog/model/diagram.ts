@@ -11,7 +11,7 @@ const Params = z
     /** Folders of the workspace where the diagram may be (not searched below them). */
     dirs: z
       .array(WorkspacePath.or(z.literal(".")))
-      .default([".", "reg-case-platform", "reg-case-platform/ops", "reg-case-platform/docs"]),
+      .default([".", "docs", "reg-case-platform", "reg-case-platform/ops", "reg-case-platform/docs"]),
   })
   .strict();
 type Params = z.infer<typeof Params>;
@@ -41,6 +41,9 @@ const FORMATS: Array<{ ext: RegExp; what: string; real: (head: string) => boolea
     real: (h) => /(?:^```mermaid\s*$|^\s*(?:flowchart|graph)\s+(?:TD|TB|LR|RL|BT)\b)[\s\S]*-->/m.test(h),
   },
 ];
+
+/** Where the page and the hint tell the learner to save it, and where real projects keep one. */
+export const DIAGRAM_DIRS = Params.parse({}).dirs;
 
 export function evaluateDiagram(found: DiagramCandidate[], p: Params): CheckOutcome {
   const judged = found.map((c) => {

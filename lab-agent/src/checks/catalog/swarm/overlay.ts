@@ -55,6 +55,14 @@ function targetTasks(swarm: ClusterFacts, stack: string, service: string) {
   };
 }
 
+type TargetTask = ReturnType<typeof targetTasks>["tasks"][number];
+
+/** Whether any of the target's tasks is on a network the caller is on (by id, or by name for specs). */
+const sharesNetwork = (
+  tasks: readonly TargetTask[],
+  isCallers: (net: { id: string; name: string }) => boolean,
+) => tasks.some((t) => t.nets.some(isCallers));
+
 export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
   const { swarm } = facts;
   const found = requireServices(swarm, p.stack, [p.from, ...p.to.map(serviceOf)]);
@@ -87,7 +95,7 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
           specEvidence.push(targetEvidence(p, name, mode, tasks));
           return (
             tasks.length > 0 &&
-            !tasks.some((t) => t.nets.some((n) => callerNets.includes(n.id) || callerNets.includes(n.name)))
+            !sharesNetwork(tasks, (n) => callerNets.includes(n.id) || callerNets.includes(n.name))
           );
         })
       : [];
@@ -125,7 +133,7 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
       const unreachable = run.targets.filter((target) => {
         const { mode, tasks } = targetTasks(swarm, p.stack, serviceOf(target));
         evidence.push(targetEvidence(p, serviceOf(target), mode, tasks));
-        return tasks.length > 0 && !tasks.some((t) => t.nets.some((n) => ownNets.some((o) => o.id === n.id)));
+        return tasks.length > 0 && !sharesNetwork(tasks, (n) => ownNets.some((o) => o.id === n.id));
       });
       for (const target of unreachable)
         problems.push(
@@ -144,7 +152,7 @@ export function evaluateOverlay(facts: OverlayFacts, p: Params): CheckOutcome {
       const r = run.results.find((x) => x.target === target) as ProbeTarget | undefined;
       const name = serviceOf(target);
       const { mode, tasks } = targetTasks(swarm, p.stack, name);
-      const shared = tasks.some((t) => t.nets.some((n) => ownNets.some((o) => o.id === n.id)));
+      const shared = sharesNetwork(tasks, (n) => ownNets.some((o) => o.id === n.id));
       evidence.push(targetEvidence(p, name, mode, tasks));
       if (!r) {
         cantTell.push(`the probe printed nothing for ${target}`);
