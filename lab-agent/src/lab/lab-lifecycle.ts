@@ -32,6 +32,7 @@ import {
 } from "./lab-settings.ts";
 import { type LabStatus, labStatus } from "./lab-status.ts";
 import { nodeEngineClient, waitForEngine } from "./node-engine.ts";
+import { ensureHistoryDirs } from "./node-history.ts";
 import { engineNodeSpec, REGISTRY_PORT, registrySpec } from "./node-spec.ts";
 import { probePrivilege } from "./privilege-probe.ts";
 import { RegistryClient } from "./registry-client.ts";
@@ -67,6 +68,7 @@ export async function labUp(ctx: LabContext, opts: UpOptions = {}): Promise<LabS
   });
   const settings = mergeSettings(readSettings(home, lab), lab, home, opts);
   mkdirSync(settings.workspace, { recursive: true });
+  ensureHistoryDirs(settings.workspace);
   // A new workspace gets the starter app (never overwriting the learner's copy); a failure here
   // only costs the learner a copy step, so it warns instead of stopping the lab.
   await seedStarterApp(settings.workspace, home, progress).catch((err: Error) =>

@@ -9,6 +9,7 @@ import {
   volumeName,
 } from "./lab-names.ts";
 import type { PrivilegeMode } from "./lab-settings.ts";
+import { historyBinds } from "./node-history.ts";
 
 export const ENGINE_PORT = "2376/tcp";
 export const REGISTRY_PORT = "5000/tcp";
@@ -72,7 +73,10 @@ export function engineNodeSpec(input: EngineNodeSpecInput): Docker.ContainerCrea
     StopTimeout: 20,
     HostConfig: {
       ...privileges,
-      Binds: [...(privileges.Binds ?? []), ...(role === "laptop" ? [`${input.workspace}:/workspace`] : [])],
+      Binds: [
+        ...(privileges.Binds ?? []),
+        ...(role === "laptop" ? [`${input.workspace}:/workspace`] : historyBinds(input.workspace, role)),
+      ],
       Mounts: [
         labVolumeMount(lab, "certs", "/certs", true),
         labVolumeMount(lab, engineVolumePurpose(role), "/var/lib/docker"),

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { containerName, type LabId } from "../lab/lab-names.ts";
+import { historyEnv } from "../lab/node-history.ts";
 import type { TerminalId, TerminalNode } from "./protocol.ts";
 
 /** Where a login shell starts: the learner's workspace on laptop, root's home elsewhere. */
@@ -14,7 +15,13 @@ export function workingDir(node: TerminalNode): string {
  * laptop the `swarm` context made by the node's entrypoint reaches manager-1.
  * DRYDOCK_TERMINAL tags the shell and its children so `hangUp` can find them.
  */
-export function terminalArgv(lab: LabId, node: TerminalNode, id: TerminalId): string[] {
+export function terminalArgv(
+  lab: LabId,
+  node: TerminalNode,
+  id: TerminalId,
+  /** Whether the node has its history folder (lab/node-history.ts); laptop always has. */
+  historyMounted = node === "laptop",
+): string[] {
   return [
     "exec",
     "-it",
@@ -26,28 +33,10 @@ export function terminalArgv(lab: LabId, node: TerminalNode, id: TerminalId): st
     "LANG=C.UTF-8",
     "-e",
     `DRYDOCK_TERMINAL=${id}`,
-    ...historyEnv(node),
+    ...historyEnv(node, historyMounted),
     containerName(lab, node),
     "bash",
     "-l",
-  ];
-}
-
-/**
- * Where laptop's shells keep their history: in the workspace, so it outlives a reload, a
- * `lab reset` and `lab down`, and each command is written as soon as it ran (`history -a`), where
- * hours 1-2's check reads the `inspect` practice. The other nodes have no workspace mounted.
- */
-export const LAPTOP_HISTORY = ".laptop_history";
-function historyEnv(node: TerminalNode): string[] {
-  if (node !== "laptop") return [];
-  return [
-    "-e",
-    `HISTFILE=/workspace/${LAPTOP_HISTORY}`,
-    "-e",
-    "HISTSIZE=5000",
-    "-e",
-    "PROMPT_COMMAND=history -a",
   ];
 }
 

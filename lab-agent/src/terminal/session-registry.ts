@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
 import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
 import { containerName, type LabId } from "../lab/lab-names.ts";
+import { hasHistoryMount } from "../lab/node-history.ts";
 import { dockerCliEnv, hangUp, terminalArgv } from "./docker-exec.ts";
 import type { Watermarks } from "./flow-control.ts";
 import type { TerminalId, TerminalInfo, TerminalNode } from "./protocol.ts";
@@ -70,7 +71,7 @@ export class SessionRegistry {
       );
     }
     const { hostDocker, lab } = this.opts;
-    await requireRunning(hostDocker, lab, node);
+    const info = await requireRunning(hostDocker, lab, node);
     // Checked again: another request may have taken the last slot while we looked.
     if (this.running() >= total || this.running(node) >= perNode) return this.create(node, cols, rows);
     const id = randomBytes(16).toString("hex");
@@ -81,7 +82,7 @@ export class SessionRegistry {
         cols,
         rows,
         file: "docker",
-        args: terminalArgv(lab, node, id),
+        args: terminalArgv(lab, node, id, hasHistoryMount(node, info)),
         env: this.env,
         graceMs: this.opts.graceMs ?? DEFAULT_GRACE_MS,
         ...(this.opts.watermarks ? { watermarks: this.opts.watermarks } : {}),
@@ -125,7 +126,11 @@ function spawnSession(opts: ConstructorParameters<typeof PtySession>[0], node: T
   }
 }
 
-async function requireRunning(docker: Docker, lab: LabId, node: TerminalNode): Promise<void> {
+async function requireRunning(
+  docker: Docker,
+  lab: LabId,
+  node: TerminalNode,
+): Promise<Docker.ContainerInspectInfo> {
   const info = await docker
     .getContainer(containerName(lab, node))
     .inspect()
@@ -135,4 +140,5 @@ async function requireRunning(docker: Docker, lab: LabId, node: TerminalNode): P
       hint: "Start the lab (the page's Start lab button, or `drydock lab up`), then open the terminal again.",
     });
   }
+  return info;
 }

@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINE_ROLES } from "../../src/lab/lab-names.ts";
+import { historyFile } from "../../src/lab/node-history.ts";
 import {
   api,
   type RunningAgent,
@@ -263,6 +266,24 @@ describe.sequential(`browser terminals into lab ${lab}`, () => {
     expect(c.maxUnacked).toBeLessThan(2 * 1024 * 1024 + 256 * 1024);
     // ...and the agent did not buffer the flood: a generous bound, far below 67 MB of output.
     expect(peak - baseline).toBeLessThan(120 * 1024 * 1024);
+  });
+
+  it("every node's shell history is kept in the workspace, and a shell after `lab reset` still has it", async () => {
+    // The first test ran `docker info --format …` in a shell on every node.
+    for (const node of ENGINE_ROLES) {
+      const kept = readFileSync(join(home, "workspaces", lab, historyFile(node)), "utf8");
+      expect(kept, node).toContain("docker info --format");
+    }
+    // As the page's reset button does, with the agent running: fresh engines, same workspace.
+    const reset = await drydock(["lab", "reset", "--lab", lab], { home });
+    expect(reset.code, reset.stderr).toBe(0);
+    const c = client();
+    await c.open("worker-1");
+    // '[t]' keeps the pattern from matching the line that greps for it.
+    c.input("history | grep -c 'info --forma[t]'; echo counted\r");
+    const [, count] = await c.expectOutput(/(\d+)\r?\ncounted/);
+    expect(Number(count)).toBeGreaterThan(0);
+    c.close();
   });
 
   it("Ctrl-C stops the agent cleanly: terminals closed, the lab left running", async () => {

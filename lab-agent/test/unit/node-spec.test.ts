@@ -27,15 +27,19 @@ describe("engineNodeSpec", () => {
       MaskedPaths: [],
       ReadonlyPaths: [],
     });
-    expect(spec.HostConfig?.Binds).toEqual(["/sys/fs/cgroup:/sys/fs/cgroup:rw"]);
+    expect(spec.HostConfig?.Binds).toEqual([
+      "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+      "/home/me/ws/.node-history/worker-1:/root/.drydock-history",
+    ]);
   });
 
-  it("mounts the workspace on laptop only, and never the host Docker socket", () => {
+  it("mounts the workspace on laptop, only a node's history folder elsewhere, never the host Docker socket", () => {
     const laptop = engineNodeSpec({ ...input, role: "laptop", mode: "explicit-caps" });
     const worker = engineNodeSpec({ ...input, role: "worker-2", mode: "privileged" });
     expect(laptop.HostConfig?.Binds).toContain("/home/me/ws:/workspace");
+    expect(laptop.HostConfig?.Binds?.some((b) => b.includes(".node-history"))).toBe(false);
     expect(laptop.WorkingDir).toBe("/workspace");
-    expect(worker.HostConfig?.Binds ?? []).toEqual([]);
+    expect(worker.HostConfig?.Binds).toEqual(["/home/me/ws/.node-history/worker-2:/root/.drydock-history"]);
     for (const spec of [laptop, worker]) {
       expect(JSON.stringify(spec)).not.toContain("docker.sock");
     }

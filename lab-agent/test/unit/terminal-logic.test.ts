@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { hasHistoryMount } from "../../src/lab/node-history.ts";
 import { terminalArgv } from "../../src/terminal/docker-exec.ts";
 import { FlowControl } from "../../src/terminal/flow-control.ts";
 import { ClientMessage, HelloMessage, parseFrame } from "../../src/terminal/protocol.ts";
@@ -160,6 +161,18 @@ describe("terminal protocol", () => {
       "-l",
     ]);
     expect(terminalArgv("lab1", "worker-2", id)).toContain("/root");
+    // A node made before histories were kept has no history folder: bash's default, no error per prompt.
     expect(terminalArgv("lab1", "worker-2", id).some((a) => a.startsWith("HISTFILE="))).toBe(false);
+    expect(terminalArgv("lab1", "worker-2", id, true)).toContain(
+      "HISTFILE=/root/.drydock-history/bash_history",
+    );
+    expect(terminalArgv("lab1", "worker-2", id, true)).toContain("PROMPT_COMMAND=history -a");
+  });
+
+  it("knows a node's history folder by its mount", () => {
+    const mounts = (destination: string) => ({ Mounts: [{ Destination: destination }] }) as never;
+    expect(hasHistoryMount("manager-1", mounts("/root/.drydock-history"))).toBe(true);
+    expect(hasHistoryMount("manager-1", mounts("/var/lib/docker"))).toBe(false);
+    expect(hasHistoryMount("laptop", mounts("/workspace"))).toBe(true);
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { evaluateInspect, type InspectFacts, inspectRuns } from "./inspect-practice.ts";
+import { ENGINE_ROLES, type EngineRole } from "../../../course/lab-nodes.ts";
+import { historyFile } from "../../../lab/node-history.ts";
+import { evaluateInspect, type InspectFacts, inspectRuns, objectKey } from "./inspect-practice.ts";
 
 const P = {
-  history: ".laptop_history",
+  nodes: [...ENGINE_ROLES],
   kinds: ["image", "container", "network", "volume", "service"] as (
     | "image"
     | "container"
@@ -11,15 +13,19 @@ const P = {
     | "service"
   )[],
 };
-const REAL = {
-  "image:registry:5000/reg-case-platform:dev": true,
-  "image:node:20-slim": true,
-  "container:case-api": true,
-  "network:reg-case-net": true,
-  "network:bridge": true,
-  "volume:lab-data": true,
-  "service:reg-case_case-api": true,
-};
+/** What exists, per engine asked. */
+const REAL = new Set([
+  "laptop|image:registry:5000/reg-case-platform:dev",
+  "laptop|image:node:20-slim",
+  "laptop|container:case-api",
+  "laptop|network:reg-case-net",
+  "laptop|network:bridge",
+  "laptop|volume:lab-data",
+  "manager-1|service:reg-case_case-api",
+  "manager-1|network:reg-case_backend",
+  "worker-1|container:reg-case_case-api.1.qk2v0c5o8d1bm3k9ouz6w1u3x",
+  "worker-1|image:registry:5000/reg-case-platform:dev",
+]);
 const ALL = [
   "docker image inspect node:20-slim",
   "docker container inspect case-api --format '{{.State.Status}}'",
@@ -28,15 +34,22 @@ const ALL = [
   "docker --context swarm service inspect reg-case_case-api --pretty",
 ].join("\n");
 
-function facts(history: string | null, swarmActive = true): InspectFacts {
+type Shells = Partial<Record<EngineRole, string>>;
+
+/** A string is laptop's history; null: no node has one yet. */
+function facts(shells: string | Shells | null, swarmActive = true): InspectFacts {
+  const by: Shells = typeof shells === "string" ? { laptop: shells } : (shells ?? {});
+  const histories = ENGINE_ROLES.map((node) => ({ node, path: historyFile(node), text: by[node] ?? null }));
   const exists: Record<string, boolean> = {};
-  for (const r of history ? inspectRuns(history) : [])
-    exists[`${r.kind}:${r.name}`] = (REAL as Record<string, boolean>)[`${r.kind}:${r.name}`] ?? false;
-  return { path: P.history, history, swarmActive, exists };
+  for (const h of histories)
+    for (const r of h.text ? inspectRuns(h.text, h.node) : []) exists[objectKey(r)] = REAL.has(objectKey(r));
+  return { histories, swarmActive, exists };
 }
 
-/** [what it models, history (null: none), swarm active, status, summary]. */
-const VARIANTS: Array<[string, string | null, boolean, "pass" | "fail", RegExp]> = [
+const FOUR = ALL.split("\n").slice(0, 4).join("\n");
+
+/** [what it models, histories (a string: laptop's; null: none), swarm active, status, summary]. */
+const VARIANTS: Array<[string, string | Shells | null, boolean, "pass" | "fail", RegExp]> = [
   // right
   [
     "the seed's five commands on the lab's objects",
@@ -62,6 +75,25 @@ const VARIANTS: Array<[string, string | null, boolean, "pass" | "fail", RegExp]>
     /each on an object/,
   ],
   [
+    "service inspect typed in manager-1's own terminal",
+    { laptop: FOUR, "manager-1": "docker service inspect reg-case_case-api --pretty" },
+    true,
+    "pass",
+    /\(laptop, manager-1\)/,
+  ],
+  [
+    "a task's container inspected on the worker that runs it, the rest on manager-1",
+    {
+      "worker-1":
+        "docker container inspect reg-case_case-api.1.qk2v0c5o8d1bm3k9ouz6w1u3x\ndocker image inspect registry:5000/reg-case-platform:dev",
+      "manager-1": "docker network inspect reg-case_backend\ndocker service inspect reg-case_case-api",
+      laptop: "docker volume inspect lab-data",
+    },
+    true,
+    "pass",
+    /each on an object/,
+  ],
+  [
     "no swarm yet: service inspect not required",
     ALL.split("\n").slice(0, 4).join("\n"),
     false,
@@ -69,7 +101,25 @@ const VARIANTS: Array<[string, string | null, boolean, "pass" | "fail", RegExp]>
     /image, container, network, volume inspect/,
   ],
   // wrong
-  ["no history yet (nothing run in laptop's terminal)", null, true, "fail", /no such file/],
+  ["no history yet (nothing run in any terminal)", null, true, "fail", /no such file/],
+  [
+    "service inspect in a worker's terminal (a worker is no manager: the command failed)",
+    { laptop: FOUR, "worker-2": "docker service inspect reg-case_case-api" },
+    true,
+    "fail",
+    /service \(only on objects that do not exist: reg-case_case-api\)/,
+  ],
+  [
+    "laptop's container inspected from manager-1's terminal (another engine: no such container there)",
+    {
+      laptop:
+        "docker image inspect node:20-slim\ndocker network inspect bridge\ndocker volume inspect lab-data",
+      "manager-1": "docker container inspect case-api\ndocker service inspect reg-case_case-api",
+    },
+    true,
+    "fail",
+    /container \(only on objects that do not exist: case-api\)/,
+  ],
   [
     "the seed's placeholders typed as they are",
     "docker image inspect <image>\ndocker container inspect <container>\ndocker network inspect <network>\ndocker volume inspect <volume>\ndocker service inspect <service>",

@@ -2,17 +2,21 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { z } from "zod";
+import { ENGINE_ROLES, type EngineRole } from "../../../course/lab-nodes.ts";
+import { historyFile } from "../../../lab/node-history.ts";
 import { defineCheck } from "../../check-definition.ts";
 import { type CheckOutcome, type Evidence, fail, pass } from "../../check-result.ts";
-import { WorkspacePath } from "../../collectors/workspace-doc.ts";
 
 export const KINDS = ["image", "container", "network", "volume", "service"] as const;
 export type Kind = (typeof KINDS)[number];
 
 const Params = z
   .object({
-    /** Laptop's shell history, kept in the workspace by the terminals (terminal/docker-exec.ts). */
-    history: WorkspacePath.default(".laptop_history"),
+    /** Whose shell histories count: each node's, kept in the workspace (lab/node-history.ts). */
+    nodes: z
+      .array(z.enum(ENGINE_ROLES))
+      .min(1)
+      .default([...ENGINE_ROLES]),
     /** Kinds that must be inspected; `service` only counts once a swarm exists. */
     kinds: z.array(z.enum(KINDS)).default(["image", "container", "network", "volume", "service"]),
   })
@@ -20,6 +24,8 @@ const Params = z
 type Params = z.infer<typeof Params>;
 
 export interface InspectRun {
+  /** The shell's node (set by the caller; inspectRuns reads one file). */
+  node: EngineRole;
   line: number;
   kind: Kind;
   name: string;
@@ -28,7 +34,7 @@ export interface InspectRun {
 }
 
 /** `docker [global flags] <kind> inspect [flags] NAME…` in each history line (bash's `#<epoch>` lines skipped). */
-export function inspectRuns(history: string): InspectRun[] {
+export function inspectRuns(history: string, node: EngineRole = "laptop"): InspectRun[] {
   const out: InspectRun[] = [];
   history.split("\n").forEach((raw, i) => {
     if (raw.startsWith("#")) return;
@@ -58,39 +64,54 @@ export function inspectRuns(history: string): InspectRun[] {
         }
         if (w.startsWith("-") || /^['"{]/.test(w) || w.includes("}}")) continue;
         if (/^<.*>$/.test(w)) continue;
-        out.push({ line: i + 1, kind, name: w.replace(/^["']|["']$/g, ""), swarm });
+        out.push({ node, line: i + 1, kind, name: w.replace(/^["']|["']$/g, ""), swarm });
       }
     }
   });
   return out;
 }
 
+/**
+ * The engine a command asked: through `--context swarm` (or -H) manager-1; `service` on laptop too
+ * (its swarm context may be the default one); anything else the shell's own node (a worker's engine
+ * answers `service inspect` with "not a swarm manager", so that run finds nothing).
+ */
+export function askedEngine(r: Pick<InspectRun, "node" | "kind" | "swarm">): EngineRole {
+  return r.swarm || (r.kind === "service" && r.node === "laptop") ? "manager-1" : r.node;
+}
+export const objectKey = (r: Pick<InspectRun, "node" | "kind" | "swarm" | "name">) =>
+  `${askedEngine(r)}|${r.kind}:${r.name}`;
+
 export interface InspectFacts {
-  path: string;
-  history: string | null;
+  /** Each node's history file (workspace-relative) and its text; null: no such file. */
+  histories: Array<{ node: EngineRole; path: string; text: string | null }>;
   swarmActive: boolean;
-  /** `<kind>:<name>` → whether the object exists in the lab now (laptop, or manager-1 for services). */
+  /** objectKey → whether the object exists on the engine the command asked (or that engine saw it). */
   exists: Record<string, boolean>;
 }
 
 export function evaluateInspect(f: InspectFacts, p: Params): CheckOutcome {
-  const source = `workspace: ${f.path}`;
-  if (f.history === null)
-    return fail(`${f.path}: no such file: no command was run in laptop's terminal yet.`, [
-      {
-        source,
-        field: "(file)",
-        observed: "no such file",
-        expected: "laptop's shell history, kept by Drydock's terminals",
-      },
-    ]);
-  const runs = inspectRuns(f.history);
+  const source = `workspace: ${f.histories.map((h) => h.path).join(", ")}`;
+  const kept = f.histories.filter((h) => h.text !== null);
+  if (kept.length === 0)
+    return fail(
+      `${f.histories.map((h) => h.path).join(", ")}: no such file: no command was run in a lab terminal yet.`,
+      [
+        {
+          source,
+          field: "(files)",
+          observed: "no such file",
+          expected: "each node's shell history, kept by Drydock's terminals",
+        },
+      ],
+    );
+  const runs = kept.flatMap((h) => inspectRuns(h.text ?? "", h.node));
   const wanted = p.kinds.filter((k) => k !== "service" || f.swarmActive);
   const evidence: Evidence[] = [];
   const missing: string[] = [];
   for (const kind of wanted) {
     const of = runs.filter((r) => r.kind === kind);
-    const real = of.filter((r) => f.exists[`${kind}:${r.name}`]);
+    const real = of.filter((r) => f.exists[objectKey(r)]);
     evidence.push({
       source,
       field: `docker ${kind} inspect`,
@@ -99,7 +120,7 @@ export function evaluateInspect(f: InspectFacts, p: Params): CheckOutcome {
             .slice(-3)
             .map(
               (r) =>
-                `line ${r.line}: ${r.name}${f.exists[`${kind}:${r.name}`] ? "" : " (no such object in the lab)"}`,
+                `${r.node} line ${r.line}: ${r.name}${f.exists[objectKey(r)] ? "" : ` (no such object on ${askedEngine(r)})`}`,
             )
         : "never run",
       expected: `run on a ${kind} that exists`,
@@ -118,13 +139,14 @@ export function evaluateInspect(f: InspectFacts, p: Params): CheckOutcome {
     });
   if (missing.length > 0)
     return fail(`Not every kind of object was inspected on a real one: ${missing.join("; ")}.`, evidence);
+  const shells = [...new Set(runs.filter((r) => f.exists[objectKey(r)]).map((r) => r.node))];
   return pass(
-    `laptop's shell history shows docker ${wanted.join(", ")} inspect, each on an object of the lab.`,
+    `The shell history (${shells.join(", ")}) shows docker ${wanted.join(", ")} inspect, each on an object of the lab.`,
     evidence,
   );
 }
 
-/** `<kind>:<name>` of every object in laptop's recent events (the engine keeps the last 256). */
+/** `<kind>:<name>` of every object in an engine's recent events (the engine keeps the last 256). */
 async function engineSeen(engine: Docker): Promise<Set<string>> {
   const now = Math.floor(Date.now() / 1000);
   const stream = (await engine.getEvents({
@@ -153,13 +175,21 @@ async function engineSeen(engine: Docker): Promise<Set<string>> {
 
 export const inspectPractice = defineCheck({
   id: "practice.inspect",
-  title: "docker image|container|network|volume|service inspect run on real objects, from laptop's shell",
+  title: "docker image|container|network|volume|service inspect run on real objects, from a lab shell",
   kind: "snapshot",
   params: Params,
-  watches: { objects: ["image", "container", "network", "service"], files: (p: Params) => [p.history] },
+  watches: {
+    objects: ["image", "container", "network", "service"],
+    files: (p: Params) => p.nodes.map(historyFile),
+  },
   async collect(ctx, p): Promise<InspectFacts> {
-    const history = await readFile(join(ctx.lab.workspace, p.history), "utf8").catch(() => null);
-    const laptop = await ctx.lab.engine("laptop");
+    const histories = await Promise.all(
+      p.nodes.map(async (node) => ({
+        node,
+        path: historyFile(node),
+        text: await readFile(join(ctx.lab.workspace, historyFile(node)), "utf8").catch(() => null),
+      })),
+    );
     const manager = await ctx.lab.engine("manager-1");
     const info = (await manager.info()) as {
       Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean };
@@ -171,16 +201,23 @@ export const inspectPractice = defineCheck({
         () => true,
         () => false,
       );
-    // Objects removed since (a page's clean-up) still count when laptop's engine saw them.
-    const seen = await engineSeen(laptop);
-    for (const r of history ? inspectRuns(history) : []) {
-      const key = `${r.kind}:${r.name}`;
+    // Objects removed since (a page's clean-up) still count when the engine asked saw them.
+    const seen = new Map<EngineRole, Promise<Set<string>>>();
+    const seenOn = async (node: EngineRole) => {
+      if (!seen.has(node)) seen.set(node, ctx.lab.engine(node).then(engineSeen));
+      return seen.get(node) as Promise<Set<string>>;
+    };
+    for (const r of histories.flatMap((h) => (h.text ? inspectRuns(h.text, h.node) : []))) {
+      const key = objectKey(r);
       if (key in exists) continue;
-      const engine = r.kind === "service" || r.swarm ? manager : laptop;
-      if (r.kind !== "service" && !r.swarm && seen.has(key)) {
+      const node = askedEngine(r);
+      // The page's throwaway one-node swarm on laptop: its service is in laptop's own events.
+      const seenBy = r.kind === "service" && !r.swarm ? r.node : r.kind === "service" ? undefined : node;
+      if (seenBy && (await seenOn(seenBy)).has(`${r.kind}:${r.name}`)) {
         exists[key] = true;
         continue;
       }
+      const engine = await ctx.lab.engine(node);
       exists[key] = await ok(
         r.kind === "image"
           ? engine.getImage(r.name).inspect()
@@ -195,7 +232,7 @@ export const inspectPractice = defineCheck({
                   : Promise.reject(new Error("no swarm")),
       );
     }
-    return { path: p.history, history, swarmActive, exists };
+    return { histories, swarmActive, exists };
   },
   evaluate: evaluateInspect,
 });
