@@ -183,6 +183,22 @@ describe("failures", () => {
     expect(r.hosts.every((h) => h.fullMinutes === 0 && h.peakMemoryMiB <= 1000)).toBe(true);
   });
 
+  it("keeps a lab's active disk after it goes idle, so a short surge can fill a disk for good", () => {
+    const big = host("a", { memoryMiB: 100_000, diskMiB: 1000 });
+    const r = simulate(
+      [big],
+      figures,
+      base({ learners: 10, minutes: 6, failures: [{ kind: "surge", atMinute: 1, share: 1, minutes: 1 }] }),
+    );
+    // Ten labs at 200 MiB of disk on a 1000 MiB disk: five stay, and their disk stays after the
+    // surge, so the five who lost theirs find no room though the seats are free by reservation.
+    expect(r.lost).toHaveLength(5);
+    expect(r.lost.every((l) => l.cause === "disk" && l.minute === 1)).toBe(true);
+    expect(r.replaced).toEqual([]);
+    expect(r.stranded).toHaveLength(5);
+    expect(r.hosts[0]).toMatchObject({ seats: 10, labs: 5, peakDiskMiB: 1000, fullMinutes: 1 });
+  });
+
   it("refuses a failure on a host that does not exist", () => {
     expect(() =>
       simulate([host("a")], figures, base({ failures: [{ kind: "host-dies", host: "zz", atMinute: 1 }] })),
@@ -203,6 +219,43 @@ describe("determinism", () => {
         failures: [{ kind: "host-dies", host: "b", atMinute: 30 }],
       }),
     );
+
+  it("never leaves a host over its memory, disk or pids, whatever the seed, strategy or reservation", () => {
+    let losses = 0;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      for (const strategy of ["first-fit", "spread"] as const) {
+        for (const activeShare of [0, 0.5]) {
+          const r = simulate(
+            [host("a", { memoryMiB: 3000, diskMiB: 3000 }), host("b", { memoryMiB: 2000, pids: 2500 })],
+            figures,
+            base({
+              seed,
+              strategy,
+              activeShare,
+              learners: 40,
+              warm: 2,
+              minutes: 90,
+              background: { share: 0.5, meanActiveMinutes: 4 },
+              failures: [{ kind: "surge", atMinute: 20, share: 0.8, minutes: 5 }],
+            }),
+          );
+          for (const h of r.hosts) {
+            const spec =
+              h.name === "a"
+                ? { memoryMiB: 3000, diskMiB: 3000, pids: 10_000 }
+                : { memoryMiB: 2000, diskMiB: 10_000, pids: 2500 };
+            expect(h.peakMemoryMiB).toBeLessThanOrEqual(spec.memoryMiB);
+            expect(h.peakDiskMiB).toBeLessThanOrEqual(spec.diskMiB);
+            expect(h.peakPids).toBeLessThanOrEqual(spec.pids);
+            expect(h.peakLabs).toBeLessThanOrEqual(h.seats);
+          }
+          expect(r.hosts.reduce((n, h) => n + h.labs, 0) + r.stranded.length).toBe(r.seatsPlaced);
+          losses += r.lost.length;
+        }
+      }
+    }
+    expect(losses).toBeGreaterThan(0); // the limits were pushed, not merely never reached
+  });
 
   it("gives the same report for the same seed, and another for another seed", () => {
     const first = run(7);

@@ -122,6 +122,8 @@ export interface SimReport {
 interface Lab {
   learner: string | undefined;
   active: boolean;
+  /** Disk does not shrink when a lab goes idle: the images it built and pulled stay. */
+  wasActive: boolean;
   forcedUntil: number;
 }
 interface Host {
@@ -229,12 +231,18 @@ export function simulate(hostSpecs: readonly HostSpec[], figures: LabFigures, in
 
   const fillRatio = (h: Host) => (h.seats === 0 ? Number.POSITIVE_INFINITY : h.labs.length / h.seats);
   const chooseHost = (exclude?: string): Host | undefined => {
-    const open = hosts.filter((h) => h.alive && h.spec.name !== exclude && h.labs.length < h.seats);
+    const open = hosts.filter((h) => h.alive && h.spec.name !== exclude && hasRoom(h));
     if (opts.strategy === "first-fit") return open[0];
     return open.reduce<Host | undefined>(
       (best, h) => (!best || fillRatio(h) < fillRatio(best) ? h : best),
       undefined,
     );
+  };
+  /** A seat by reservation, and room now: the agent reads the host's free memory, disk and pids before it starts a lab. */
+  const hasRoom = (h: Host): boolean => {
+    if (h.labs.length >= h.seats) return false;
+    const use = usage(h);
+    return HARD.every((k) => use[k] + idle[k] <= h.spec[k]);
   };
   /** Seconds until a lab started on `host` in `minute` answers: it waits for a start slot. */
   const startSeconds = (host: Host, minute: number): number => {
@@ -259,7 +267,7 @@ export function simulate(hostSpecs: readonly HostSpec[], figures: LabFigures, in
     while (count() < opts.warm) {
       const h = chooseHost();
       if (!h) return;
-      h.labs.push({ learner: undefined, active: false, forcedUntil: 0 });
+      h.labs.push({ learner: undefined, active: false, wasActive: false, forcedUntil: 0 });
     }
   };
 
@@ -282,7 +290,7 @@ export function simulate(hostSpecs: readonly HostSpec[], figures: LabFigures, in
       turnedAway += 1;
       continue;
     }
-    h.labs.push({ learner, active: false, forcedUntil: 0 });
+    h.labs.push({ learner, active: false, wasActive: false, forcedUntil: 0 });
     seatsPlaced += 1;
     joinTimes.push(startSeconds(h, 0));
   }
@@ -325,6 +333,7 @@ export function simulate(hostSpecs: readonly HostSpec[], figures: LabFigures, in
         if (!lab.learner) continue; // warm labs stay idle
         if (minute < lab.forcedUntil) lab.active = true;
         else lab.active = lab.active ? random() >= pStop : random() < pStart;
+        lab.wasActive ||= lab.active;
       }
       // Over a hard limit: the biggest lab in that resource goes (ties drawn by lot) until it fits.
       let full = false;
@@ -333,7 +342,7 @@ export function simulate(hostSpecs: readonly HostSpec[], figures: LabFigures, in
         const over = HARD.find((k) => use[k] > h.spec[k]);
         if (!over || h.labs.length === 0) break;
         full = true;
-        const size = (l: Lab) => (l.active ? active : idle)[over];
+        const size = (l: Lab) => footprintOf(l)[over];
         const biggest = Math.max(...h.labs.map(size));
         const candidates = h.labs.filter((l) => size(l) === biggest);
         loseLab(h, candidates[Math.floor(random() * candidates.length)] as Lab, minute, CAUSE[over]);
@@ -361,7 +370,7 @@ export function simulate(hostSpecs: readonly HostSpec[], figures: LabFigures, in
         still.push(w);
         continue;
       }
-      h.labs.push({ learner: w.learner, active: false, forcedUntil: 0 });
+      h.labs.push({ learner: w.learner, active: false, wasActive: false, forcedUntil: 0 });
       replaced.push({
         ...moved(w, h, minute),
         recoverySeconds: waited + startSeconds(h, minute),
@@ -410,8 +419,8 @@ export function simulate(hostSpecs: readonly HostSpec[], figures: LabFigures, in
     })),
     assumptions: [
       "One tick is a minute; every learner joins at minute 0, in order; warm labs are up before that.",
-      `Labs reserve idle + ${opts.activeShare} × (active − idle) each; memory, disk and pids are hard limits after a reserve of ${opts.hostReserve.memoryMiB} MiB, ${opts.hostReserve.diskMiB} MiB disk and ${opts.hostReserve.pids} pids per host; CPU may be reserved ${opts.cpuOvercommit}× over and only slows labs down.`,
-      `Background: about ${Math.round(share * 100)}% of labs active at a time, bursts of ~${opts.background.meanActiveMinutes} min; warm labs stay idle.`,
+      `Labs reserve idle + share × (active − idle) each (share ${opts.activeShare} here); memory, disk and pids are hard limits after a reserve of ${opts.hostReserve.memoryMiB} MiB, ${opts.hostReserve.diskMiB} MiB disk and ${opts.hostReserve.pids} pids per host; CPU may be reserved ${opts.cpuOvercommit}× over and only slows labs down.`,
+      `Background: about ${Math.round(share * 100)}% of labs active at a time, bursts of ~${opts.background.meanActiveMinutes} min; warm labs stay idle. A lab that has been active keeps its active disk (built and pulled images stay); a re-placed lab starts idle and empty.`,
       "A host over memory, disk or pids loses labs, biggest first, until it fits (the OOM killer picks the biggest; on a full disk or pids cap the agent is assumed to stop the biggest lab to save the rest).",
       `A dead host is noticed after ${opts.detectSeconds} s; a new lab answers in ${joinColdSeconds} s, ${opts.startParallelism} at a time per host; a warm lab in ${joinWarmSeconds} s. A lost lab waits a minute at a time for room.`,
       "A lost lab's engines, images, swarm and registry content are gone; progress survives (the agent's store); the workspace survives only if it lives off the lab's host.",
@@ -421,13 +430,17 @@ export function simulate(hostSpecs: readonly HostSpec[], figures: LabFigures, in
   function usage(h: Host): { memoryMiB: number; diskMiB: number; pids: number; cpus: number } {
     const use = { ...opts.hostReserve };
     for (const lab of h.labs) {
-      const f = lab.active ? active : idle;
+      const f = footprintOf(lab);
       use.memoryMiB += f.memoryMiB;
       use.diskMiB += f.diskMiB;
       use.pids += f.pids;
       use.cpus += f.cpus;
     }
     return use;
+  }
+  function footprintOf(lab: Lab): Footprint {
+    const now = lab.active ? active : idle;
+    return lab.wasActive ? { ...now, diskMiB: Math.max(now.diskMiB, active.diskMiB) } : now;
   }
   function recordPeaks(h: Host): void {
     if (!h.alive) return;
