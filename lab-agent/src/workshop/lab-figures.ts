@@ -33,22 +33,28 @@ export const HostSpec = z.strictObject({
 export type HostSpec = z.infer<typeof HostSpec>;
 
 /** The figures file: what the placement simulation is driven by. */
-export const LabFigures = z.strictObject({
-  /** Where and when they were read, e.g. "bench workshop, 3 labs, 2-core 24 GiB VM, 2026-12-02". */
-  measuredOn: z.string().optional(),
-  idle: z.strictObject({ source: FigureSource, footprint: Footprint }),
-  /** A lab while its learner builds images and runs a Compose stack and a swarm stack. */
-  active: z.strictObject({ source: FigureSource, footprint: Footprint }),
-  timings: z.strictObject({
-    source: FigureSource,
-    /** Join to a terminal prompt when a new lab must be brought up (images already built). */
-    joinColdSeconds: z.number().positive(),
-    /** Join to a terminal prompt on a pre-warmed lab. */
-    joinWarmSeconds: z.number().positive(),
-  }),
-  /** The hosts to place labs on; absent: one host like ours (DEFAULT_HOST). */
-  hosts: z.array(HostSpec).min(1).optional(),
-});
+export const LabFigures = z
+  .strictObject({
+    /** Where and when they were read, e.g. "bench workshop, 3 labs, 2-core 24 GiB VM, 2026-12-02". */
+    measuredOn: z.string().optional(),
+    idle: z.strictObject({ source: FigureSource, footprint: Footprint }),
+    /** A lab while its learner builds images and runs a Compose stack and a swarm stack. */
+    active: z.strictObject({ source: FigureSource, footprint: Footprint }),
+    timings: z.strictObject({
+      source: FigureSource,
+      /** Join to a terminal prompt when a new lab must be brought up (images already built). */
+      joinColdSeconds: z.number().positive(),
+      /** Join to a terminal prompt on a pre-warmed lab. */
+      joinWarmSeconds: z.number().positive(),
+    }),
+    /** The hosts to place labs on; absent: one host like ours (DEFAULT_HOST). */
+    hosts: z.array(HostSpec).min(1).optional(),
+  })
+  .refine((f) => f.idle.footprint.memoryMiB > 0, {
+    // A lab that takes no memory would seat without end: the file is wrong, not the host huge.
+    message: "an idle lab's memory must be more than 0",
+    path: ["idle", "footprint", "memoryMiB"],
+  });
 export type LabFigures = z.infer<typeof LabFigures>;
 
 /** Our machine kind: 2 cores, 24 GiB (shared/host-docker.md); disk and pids as provisioned. */

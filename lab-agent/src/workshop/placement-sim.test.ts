@@ -279,5 +279,10 @@ describe("figures file", () => {
       expect((err as DrydockError).details).toMatch(/idle\.source/);
     }
     expect(() => readFigures(join(dir, "missing.json"))).toThrow(/Cannot read the figures file/);
+    const zero = {
+      ...DEFAULT_FIGURES,
+      idle: { source: "measured", footprint: { ...DEFAULT_FIGURES.idle.footprint, memoryMiB: 0 } },
+    };
+    expect(LabFigures.safeParse(zero).success).toBe(false);
   });
 });
