@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   terminal: () => import("./terminal.ts"),
   checks: () => import("./checks.ts"),
   cli: () => import("./cli.ts"),
+  workshop: () => import("./workshop.ts"),
 };
 
 const [name, ...args] = process.argv.slice(2);
