@@ -100,7 +100,8 @@ describe("the results CSV", () => {
       checksPassed: 2,
       checksTried: 2,
       practiceMinutes: 1.5, // one minute between the ticks, and the credit a tick earns (practice-time.ts)
-      lastProgressAt: "2026-12-02T09:20:00Z",
+      lastProgressAt: "2026-12-02T09:20:00.000Z",
+      lastActivityAt: "2026-12-02T09:01:00.000Z",
     });
     expect(learnerFigures(store, "ws-009")).toEqual({ checksPassed: 0, checksTried: 0, practiceMinutes: 0 });
 
@@ -131,7 +132,18 @@ describe("the results CSV", () => {
         "2",
         "1.5",
       ],
-      ["2", "'=cmd|' /C calc'!A0", "ws-002", "joined", "2026-12-02T09:00:00.000Z", "", "0", "0", "0.5"],
+      // Practice in the learner's lab (a page tick in progress.db) is activity on the roster too.
+      [
+        "2",
+        "'=cmd|' /C calc'!A0",
+        "ws-002",
+        "active",
+        "2026-12-02T09:00:00.000Z",
+        "2026-12-02T09:00:00.000Z",
+        "0",
+        "0",
+        "0.5",
+      ],
       ["3", "Lima, Budi", "ws-003", "joined", "2026-12-02T09:00:00.000Z", "", "0", "0", "0"],
     ]);
     expect(resultsFileName(s)).toBe(`results-${s.event.id}.csv`);

@@ -12,6 +12,7 @@ import { learnerView } from "./roster.ts";
 export interface ProgressSource {
   deliverableStats(lab: string): DeliverableStats[];
   practiceTime(lab: string): PracticeTime[];
+  lastActivityMs(lab: string): number | undefined;
 }
 
 export interface LearnerFigures {
@@ -22,18 +23,47 @@ export interface LearnerFigures {
   practiceMinutes: number;
   /** When a deliverable last passed for the first time: the roster's "progress". */
   lastProgressAt?: string;
+  /** The last practice tick (terminal input, the block's page in front): the roster's "activity". */
+  lastActivityAt?: string;
 }
 
 export function learnerFigures(source: ProgressSource, lab: string): LearnerFigures {
   const stats = source.deliverableStats(lab);
   const practiceMs = source.practiceTime(lab).reduce((n, p) => n + Math.max(p.terminalMs, p.pageMs), 0);
   const firstPasses = stats.flatMap((s) => (s.firstPassAt ? [s.firstPassAt] : [])).sort();
+  const active = source.lastActivityMs(lab);
   return {
     checksPassed: stats.filter((s) => s.latest.status === "pass").length,
     checksTried: stats.length,
     practiceMinutes: Math.round(practiceMs / 6000) / 10,
-    ...(firstPasses.length ? { lastProgressAt: firstPasses.at(-1) as string } : {}),
+    ...(firstPasses.length ? { lastProgressAt: new Date(firstPasses.at(-1) as string).toISOString() } : {}),
+    ...(active !== undefined ? { lastActivityAt: new Date(active).toISOString() } : {}),
   };
+}
+
+/**
+ * The roster with each learner's lab's records from progress.db merged in: practice in their lab
+ * is activity, a deliverable that newly passed there is progress (so "stuck" clears), whichever
+ * is later of that and what the roster itself recorded.
+ */
+export function withProgress(
+  state: WorkshopState,
+  source: ProgressSource,
+): { state: WorkshopState; figures: Map<string, LearnerFigures> } {
+  const figures = new Map(state.roster.map((r) => [r.id, learnerFigures(source, r.lab)]));
+  const later = (a: string | undefined, b: string | undefined) =>
+    a === undefined || (b !== undefined && Date.parse(b) > Date.parse(a)) ? b : a;
+  const roster = state.roster.map((r) => {
+    const f = figures.get(r.id);
+    const lastActivityAt = later(r.lastActivityAt, f?.lastActivityAt);
+    const lastProgressAt = later(r.lastProgressAt, f?.lastProgressAt);
+    return {
+      ...r,
+      ...(lastActivityAt ? { lastActivityAt } : {}),
+      ...(lastProgressAt ? { lastProgressAt } : {}),
+    };
+  });
+  return { state: { ...state, roster }, figures };
 }
 
 export const RESULT_COLUMNS = [
@@ -51,11 +81,12 @@ export const RESULT_COLUMNS = [
 export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string | number>;
 
 export function resultRows(state: WorkshopState, source: ProgressSource, now: number): ResultRow[] {
-  return [...state.roster]
+  const merged = withProgress(state, source);
+  return [...merged.state.roster]
     .sort((a, b) => a.seat - b.seat)
     .map((entry) => {
-      const view = learnerView(entry, state.event, now);
-      const figures = learnerFigures(source, entry.lab);
+      const view = learnerView(entry, merged.state.event, now);
+      const figures = merged.figures.get(entry.id) as LearnerFigures;
       return {
         seat: entry.seat,
         name: entry.name,
