@@ -46,8 +46,9 @@ export const exitCodes: Record<ErrorCode, number> = {
   "too-many": 13,
   "checks-failed": 14,
   "bad-exercise": 15,
-  "workshop-full": 16,
-  "event-ended": 17,
+  // 16 is `drydock scorecard verify`'s "does not verify" (score-commands.ts SCORECARD_TAMPERED_EXIT).
+  "workshop-full": 17,
+  "event-ended": 18,
   internal: 1,
 };
 

@@ -1,15 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
-import { JoinRequest, type WorkshopEvent, type WorkshopState } from "../workshop/event-schema.ts";
-import {
-  type LearnerFigures,
-  type ProgressSource,
-  resultsCsv,
-  resultsFileName,
-  withProgress,
-} from "../workshop/results-csv.ts";
-import { eventOver, learnerView, type Roster, type WrongCodeThrottle } from "../workshop/roster.ts";
+import { JoinRequest } from "../workshop/event-schema.ts";
+import { resultsCsv, resultsFileName } from "../workshop/results-csv.ts";
+import { learnerView, type Roster, type WrongCodeThrottle } from "../workshop/roster.ts";
+import { counts, eventTime, type ProgressSource, rosterView, withProgress } from "../workshop/roster-view.ts";
 import { ANONYMOUS_CREDENTIAL, learnerIdOf, TOKEN_CREDENTIAL } from "./auth.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
 
@@ -146,50 +141,4 @@ export function leadOnly(credential: string): void {
   throw new DrydockError(ErrorCode.forbidden, "This is for the workshop lead only.", {
     hint: "A learner's login opens their own seat and lab, nothing of the lead's or anyone else's.",
   });
-}
-
-/** The figures besides lastProgressAt, which the learner's view already has (merged). */
-function counts(figures: LearnerFigures | undefined) {
-  return {
-    checksPassed: figures?.checksPassed ?? 0,
-    checksTried: figures?.checksTried ?? 0,
-    practiceMinutes: figures?.practiceMinutes ?? 0,
-  };
-}
-
-/** What a learner may know of the event: its time, not its code or roster. */
-function eventTime(event: WorkshopEvent, now: number) {
-  return {
-    until: event.until,
-    endedAt: event.endedAt ?? null,
-    over: eventOver(event, now),
-    minutesLeft: Math.max(0, Math.floor((Date.parse(event.until) - now) / 60_000)),
-  };
-}
-
-export function rosterView(state: WorkshopState, store: ProgressSource, now: number) {
-  const { event } = state;
-  const merged = withProgress(state, store);
-  const learners = [...merged.state.roster]
-    .sort((a, b) => a.seat - b.seat)
-    .map((r) => ({ ...learnerView(r, event, now), ...counts(merged.figures.get(r.id)) }));
-  const byStatus = { joined: 0, idle: 0, active: 0, stuck: 0 };
-  for (const l of learners) byStatus[l.status]++;
-  return {
-    event: {
-      id: event.id,
-      code: event.code,
-      seats: event.seats,
-      taken: state.roster.length,
-      startedAt: event.startedAt,
-      warm: event.warm,
-      supervised: event.supervised,
-      reapGraceMinutes: event.reapGraceMinutes,
-      stuckAfterMinutes: event.stuckAfterMinutes,
-      idleAfterMinutes: event.idleAfterMinutes,
-      ...eventTime(event, now),
-    },
-    counts: byStatus,
-    learners,
-  };
 }

@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../course/check-wire.ts";
 import { ProgressStore } from "../progress/progress-store.ts";
 import { JoinRequest, type WorkshopState } from "./event-schema.ts";
-import { csvField, learnerFigures, resultsCsv, resultsFileName, toCsv } from "./results-csv.ts";
+import { csvField, resultsCsv, resultsFileName, toCsv } from "./results-csv.ts";
 import { joinEvent, newEvent, touchLearner } from "./roster.ts";
+import { learnerFigures } from "./roster-view.ts";
 
 const T0 = Date.parse("2026-12-02T09:00:00Z");
 

@@ -1,70 +1,12 @@
-import type { DeliverableStats, PracticeTime } from "../progress/progress-store.ts";
 import type { WorkshopState } from "./event-schema.ts";
 import { learnerView } from "./roster.ts";
+import { type LearnerFigures, type ProgressSource, withProgress } from "./roster-view.ts";
 
 /**
  * Everyone's results at the end of a workshop, as a CSV a lead opens in a spreadsheet:
  * RFC 4180 (CRLF, fields with a comma, quote or line break quoted, quotes doubled), and no
  * learner-typed text that a spreadsheet would run as a formula.
  */
-
-/** What the results read per learner lab from progress.db (ProgressStore has both). */
-export interface ProgressSource {
-  deliverableStats(lab: string): DeliverableStats[];
-  practiceTime(lab: string): PracticeTime[];
-  lastActivityMs(lab: string): number | undefined;
-}
-
-export interface LearnerFigures {
-  checksPassed: number;
-  /** Deliverables with at least one result. */
-  checksTried: number;
-  /** A minute at a terminal with the page in front counts once, as in progress-report.ts. */
-  practiceMinutes: number;
-  /** When a deliverable last passed for the first time: the roster's "progress". */
-  lastProgressAt?: string;
-  /** The last practice tick (terminal input, the block's page in front): the roster's "activity". */
-  lastActivityAt?: string;
-}
-
-export function learnerFigures(source: ProgressSource, lab: string): LearnerFigures {
-  const stats = source.deliverableStats(lab);
-  const practiceMs = source.practiceTime(lab).reduce((n, p) => n + Math.max(p.terminalMs, p.pageMs), 0);
-  const firstPasses = stats.flatMap((s) => (s.firstPassAt ? [s.firstPassAt] : [])).sort();
-  const active = source.lastActivityMs(lab);
-  return {
-    checksPassed: stats.filter((s) => s.latest.status === "pass").length,
-    checksTried: stats.length,
-    practiceMinutes: Math.round(practiceMs / 6000) / 10,
-    ...(firstPasses.length ? { lastProgressAt: new Date(firstPasses.at(-1) as string).toISOString() } : {}),
-    ...(active !== undefined ? { lastActivityAt: new Date(active).toISOString() } : {}),
-  };
-}
-
-/**
- * The roster with each learner's lab's records from progress.db merged in: practice in their lab
- * is activity, a deliverable that newly passed there is progress (so "stuck" clears), whichever
- * is later of that and what the roster itself recorded.
- */
-export function withProgress(
-  state: WorkshopState,
-  source: ProgressSource,
-): { state: WorkshopState; figures: Map<string, LearnerFigures> } {
-  const figures = new Map(state.roster.map((r) => [r.id, learnerFigures(source, r.lab)]));
-  const later = (a: string | undefined, b: string | undefined) =>
-    a === undefined || (b !== undefined && Date.parse(b) > Date.parse(a)) ? b : a;
-  const roster = state.roster.map((r) => {
-    const f = figures.get(r.id);
-    const lastActivityAt = later(r.lastActivityAt, f?.lastActivityAt);
-    const lastProgressAt = later(r.lastProgressAt, f?.lastProgressAt);
-    return {
-      ...r,
-      ...(lastActivityAt ? { lastActivityAt } : {}),
-      ...(lastProgressAt ? { lastProgressAt } : {}),
-    };
-  });
-  return { state: { ...state, roster }, figures };
-}
 
 export const RESULT_COLUMNS = [
   "seat",

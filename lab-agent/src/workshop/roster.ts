@@ -346,14 +346,18 @@ export function readState(path: string): WorkshopState | undefined {
   return parsed.data;
 }
 
-/** Temp file, fsync, rename: a crash leaves the old file or the new one, never half of either. */
 export function writeState(path: string, state: WorkshopState): void {
+  writeTextAtomically(path, `${JSON.stringify(WorkshopState.parse(state), null, 2)}\n`);
+}
+
+/** Temp file, fsync, rename, 0600 in a 0700 folder: a crash leaves the old file or the new one, never half. */
+export function writeTextAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700); // the lock may have created it first, with the umask's mode
   const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   const fd = openSync(temp, "w", 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(WorkshopState.parse(state), null, 2)}\n`);
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
