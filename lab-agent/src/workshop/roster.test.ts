@@ -270,6 +270,26 @@ describe("Roster (the file)", () => {
     expect(readState(eventPath(h))?.roster[0]?.lastProgressAt).toBe("2026-12-02T09:01:10.000Z");
   });
 
+  it("seats a room joining at once, each on a seat of their own, without waiting on the lock", async () => {
+    const roster = new Roster(home(), { now: () => T0 });
+    const s = await roster.start(newEvent({ seats: 20 }, T0));
+    const started = Date.now();
+    const joined = await Promise.all(
+      Array.from({ length: 21 }, (_, i) =>
+        roster.join(JoinRequest.parse({ code: s.event.code, name: `Learner ${i}` })).then(
+          (j) => j.entry.seat,
+          (err: DrydockError) => err.code,
+        ),
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(900); // a contended lock retries after 1 s
+    expect(joined.filter((j) => j === "workshop-full")).toHaveLength(1);
+    expect(joined.filter((j) => typeof j === "number").sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    expect(roster.current()?.roster).toHaveLength(20);
+  });
+
   it("keeps each learner's subnet from the pool in their entry", async () => {
     const h = home();
     const roster = new Roster(h, { now: () => T0 });

@@ -394,6 +394,7 @@ export class Roster {
   /** Touches not yet written. Learner ids are random per event, so one from a replaced event matches no one. */
   private pending = new Map<string, { activity?: number; progress?: number }>();
   private lastFlush = 0;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(home: string, opts: RosterOptions = {}) {
     this.path = eventPath(home);
@@ -509,17 +510,23 @@ export class Roster {
     replace = false,
     optional = false,
   ): Promise<S> {
-    return withFileLock(this.path, { maxWaitMs: 10_000 }, async () => {
-      this.cached = undefined;
-      const before = this.load();
-      const next = fn(before && !replace ? this.merged(before) : before);
-      if (next) writeState(this.path, next);
-      else if (!optional) throw noEvent();
-      this.pending.clear();
-      this.lastFlush = this.now();
-      this.cached = undefined;
-      return next;
-    });
+    // One change at a time in this process (a room joining at once), each under the file's lock
+    // against other processes: contending for the lock itself would cost its 1 s retry each time.
+    const run = this.queue.then(() =>
+      withFileLock(this.path, { maxWaitMs: 10_000 }, async () => {
+        this.cached = undefined;
+        const before = this.load();
+        const next = fn(before && !replace ? this.merged(before) : before);
+        if (next) writeState(this.path, next);
+        else if (!optional) throw noEvent();
+        this.pending.clear();
+        this.lastFlush = this.now();
+        this.cached = undefined;
+        return next;
+      }),
+    );
+    this.queue = run.catch(() => {});
+    return run;
   }
 
   private merged(state: WorkshopState): WorkshopState {
