@@ -234,8 +234,8 @@ describe("Roster (the file)", () => {
     expect(roster.current()?.event.until).toBe("2026-12-02T13:30:00.000Z");
     await again.end();
     expect(roster.current()?.event.endedAt).toBe("2026-12-02T09:01:00.000Z");
-    // An ended event's credentials open nothing.
-    expect(roster.learnerFor(credential)).toBeUndefined();
+    // An ended event's credentials open nothing, and say why.
+    expect(() => roster.learnerFor(credential)).toThrow(/This workshop ended at 2026-12-02 09:01 UTC/);
   });
 
   it("refuses a second event while one runs, and keeps the previous roster when a new one starts", async () => {
@@ -298,6 +298,7 @@ describe("Roster (the file)", () => {
     const b = (await roster.join(JoinRequest.parse({ code: s.event.code, name: "B" }))).entry;
     expect(await roster.assignSubnet(a.id, ["10.213.0.0/24"])).toBe("10.213.1.0/24");
     expect(await new Roster(h).assignSubnet(b.id, [])).toBe("10.213.0.0/24");
+    await expect(roster.assignSubnet("0123456789ab", [])).rejects.toThrow(/No learner 0123456789ab/);
     expect(await roster.assignSubnet(a.id, [])).toBe("10.213.1.0/24");
     expect(readState(eventPath(h))?.roster.map((r) => r.subnet)).toEqual(["10.213.1.0/24", "10.213.0.0/24"]);
   });

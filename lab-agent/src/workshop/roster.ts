@@ -444,15 +444,18 @@ export class Roster {
   }
 
   /**
-   * The learner a credential belongs to, in the current event. Looked up by SHA-256 of a
-   * 256-bit random value: a hash-map probe reveals nothing usable about other credentials.
+   * The learner a credential belongs to, in the current event; throws event-ended when the lead
+   * ended it (the credential opens nothing from then on, and the page can say why). Compared as
+   * SHA-256 of a 256-bit random value: no timing of the search says anything usable about another.
    */
   learnerFor(credential: string | undefined): RosterEntry | undefined {
     if (!credential) return undefined;
     const state = this.current();
-    if (!state || state.event.endedAt) return undefined;
+    if (!state) return undefined;
     const digest = credentialDigest(credential);
-    return state.roster.find((r) => r.credentialDigest === digest);
+    const entry = state.roster.find((r) => r.credentialDigest === digest);
+    if (entry && state.event.endedAt) throw eventEnded(state.event);
+    return entry;
   }
 
   /** Buffered: written with the next change, or when `flushMs` has passed since the last write. */
@@ -497,6 +500,9 @@ export class Roster {
     let subnet = "";
     await this.update((s) => {
       if (!s) throw noEvent();
+      if (!s.roster.some((r) => r.id === id)) {
+        throw new DrydockError(ErrorCode.notFound, `No learner ${id} on this workshop's roster.`);
+      }
       const held = Object.fromEntries(s.roster.flatMap((r) => (r.subnet ? [[r.id, r.subnet]] : [])));
       subnet = new AddressPool(this.pool, held).allocate(id, inUse);
       return { ...s, roster: s.roster.map((r) => (r.id === id ? { ...r, subnet } : r)) };

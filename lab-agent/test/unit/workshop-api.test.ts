@@ -233,7 +233,7 @@ describe("the workshop API", () => {
     expect(me.json.learner).toMatchObject({ name: "Budi", seat: 2 });
   });
 
-  it("ends the event: joins answer 'ended', learners' credentials open nothing, results stay", async () => {
+  it("ends the event: joins answer 'ended', learners' credentials open nothing (410), results stay", async () => {
     const r = await lead("/api/workshop/end", {});
     expect(r.status).toBe(200);
     expect(r.json.event).toMatchObject({ over: true });
@@ -241,7 +241,9 @@ describe("the workshop API", () => {
     expect(late.status).toBe(410);
     expect(late.json.error?.code).toBe("event-ended");
     expect(late.json.error?.message).toMatch(/^This workshop ended at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/);
-    expect((await call("/api/workshop/me", { as: learners.ana?.credential ?? "" })).status).toBe(401);
+    const gone = await call("/api/workshop/me", { as: learners.ana?.credential ?? "" });
+    expect(gone.status).toBe(410);
+    expect(gone.json.error?.code).toBe("event-ended");
     expect((await lead("/api/workshop/results.csv")).status).toBe(200);
     const extend = await lead("/api/workshop/extend", { minutes: 10 });
     expect(extend.status).toBe(410);
