@@ -31,6 +31,11 @@ Usage:
   drydock progress [--lab ID] [--json]           results, practice time and rubric level per block
   drydock scorecard export|verify|endorse|import-review …
                                                   a signed Open Badges 3.0 scorecard and a mentor's review (drydock scorecard --help)
+  drydock workshop start --seats N [--code CODE] [--until TIME] [--warm K]
+                                                  one host, many learners: check capacity, open an event to
+                                                  join by code (drydock workshop --help for every option)
+  drydock workshop status [--json]                the event's time left and everyone's state
+  drydock workshop stop                           end the event; everyone's results as CSV
 
 Options:
   --lab ID            which lab (default "default"; lowercase letters, digits, dashes)

@@ -27,9 +27,11 @@ interface Io {
 export async function main(argv: string[], io: Io = process): Promise<number> {
   let json = argv.includes("--json");
   try {
-    // progress and scorecard parse their own options (score-commands.ts).
+    // progress and scorecard (score-commands.ts), and workshop (workshop-commands.ts), parse their own options.
     if (argv[0] === "progress" || argv[0] === "scorecard")
       return await (await import("./score-commands.ts")).scoreCommand(argv, io);
+    if (argv[0] === "workshop")
+      return await (await import("./workshop-commands.ts")).workshopCommand(argv.slice(1), io);
     const { words, flags } = parseCommand(argv);
     json = flags.json;
     if (flags.version) {

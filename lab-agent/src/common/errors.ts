@@ -22,6 +22,10 @@ export const ErrorCode = {
   checksFailed: "checks-failed",
   /** An exercise file (exercises/<block>/exercise.yaml) does not match its schema. */
   badExercise: "bad-exercise",
+  /** A workshop has no seat (or no lab network) left for another learner. */
+  workshopFull: "workshop-full",
+  /** A workshop's event has ended (or its time is up): no joins, no extension. */
+  eventEnded: "event-ended",
   internal: "internal",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -42,6 +46,9 @@ export const exitCodes: Record<ErrorCode, number> = {
   "too-many": 13,
   "checks-failed": 14,
   "bad-exercise": 15,
+  // 16 is `drydock scorecard verify`'s "does not verify" (score-commands.ts SCORECARD_TAMPERED_EXIT).
+  "workshop-full": 17,
+  "event-ended": 18,
   internal: 1,
 };
 

@@ -54,6 +54,11 @@ export interface UpOptions {
   offline?: boolean;
   /** Seconds to wait for each node engine. */
   engineTimeoutSeconds?: number;
+  /**
+   * The lab network's IPv4 subnet (a workshop's address pool, workshop/address-pool.ts), for a
+   * network created now; without it Docker picks one from its default pools, as before.
+   */
+  subnet?: string;
 }
 
 /**
@@ -82,7 +87,7 @@ export async function labUp(ctx: LabContext, opts: UpOptions = {}): Promise<LabS
       message: `Found lab "${lab}" (${found.containers.size} of 5 containers); reusing it.`,
     });
   }
-  await ensureNetwork(docker, lab, found.networks.length > 0);
+  await ensureNetwork(docker, lab, found.networks, opts.subnet, progress);
   const certs = await step(progress, "certs", "Preparing the lab's TLS certificates", () =>
     ensureLabCerts(docker, lab, images.node.ref),
   );
@@ -223,22 +228,46 @@ function mergeSettings(
   };
 }
 
-async function ensureNetwork(docker: Docker, lab: LabId, exists: boolean): Promise<void> {
-  if (exists) return;
+/** The lab's private bridge network; with `subnet`, addressed from it instead of Docker's default pools. */
+export function labNetworkSpec(lab: LabId, subnet?: string): Docker.NetworkCreateOptions {
+  return {
+    Name: networkName(lab),
+    Driver: "bridge",
+    Labels: labLabels(lab),
+    CheckDuplicate: true,
+    ...(subnet ? { IPAM: { Driver: "default", Config: [{ Subnet: subnet }] } } : {}),
+  };
+}
+
+async function ensureNetwork(
+  docker: Docker,
+  lab: LabId,
+  existing: Docker.NetworkInspectInfo[],
+  subnet: string | undefined,
+  progress: Progress,
+): Promise<void> {
+  if (existing.length > 0) {
+    // A network is never re-addressed under running nodes: say so when it differs from what was asked.
+    const has = existing.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet));
+    if (subnet && !has.includes(subnet)) {
+      progress({
+        kind: "warn",
+        message: `The lab network ${networkName(lab)} keeps its subnet ${has.join(", ") || "(none)"}, not ${subnet}: \`drydock lab down --lab ${lab}\` first to re-address it.`,
+      });
+    }
+    return;
+  }
   try {
-    await docker.createNetwork({
-      Name: networkName(lab),
-      Driver: "bridge",
-      Labels: labLabels(lab),
-      CheckDuplicate: true,
-    });
+    await docker.createNetwork(labNetworkSpec(lab, subnet));
   } catch (err) {
     if (statusCodeOf(err) === 409) throw nameTaken(`network ${networkName(lab)}`, lab);
     throw new DrydockError(
       ErrorCode.conflict,
       `Creating the lab network ${networkName(lab)} failed: ${errorMessage(err)}`,
       {
-        hint: "If Docker has run out of address pools, remove networks you no longer need (`docker network prune`).",
+        hint: subnet
+          ? `The subnet ${subnet} may overlap a network created meanwhile: try again, or remove networks you no longer need (\`docker network prune\`).`
+          : "If Docker has run out of address pools, remove networks you no longer need (`docker network prune`).",
         cause: err,
       },
     );

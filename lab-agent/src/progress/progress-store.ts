@@ -176,6 +176,14 @@ export class ProgressStore implements SwarmHistory, QuizAttempts {
     return true;
   }
 
+  /** When the learner last practised in this lab (terminal input, page in front), ms since the epoch. */
+  lastActivityMs(lab: string): number | undefined {
+    const row = this.db.prepare("SELECT MAX(at_ms) AS at FROM activity WHERE lab = ?").get(lab) as
+      | { at: number | null }
+      | undefined;
+    return row?.at ?? undefined;
+  }
+
   /** Active terminal and page time per block (idle gaps excluded), blocks with any activity only. */
   practiceTime(lab: string): PracticeTime[] {
     const rows = this.db

@@ -10,8 +10,15 @@ import { PracticeRecorder } from "../progress/practice-recorder.ts";
 import type { Watermarks } from "../terminal/flow-control.ts";
 import { SessionRegistry, type TerminalLimits } from "../terminal/session-registry.ts";
 import { handleTerminalSocket } from "../terminal/terminal-socket.ts";
+import { Roster, WrongCodeThrottle } from "../workshop/roster.ts";
 import { handleApi } from "./api-routes.ts";
-import { isAuthenticated, TOKEN_CREDENTIAL } from "./auth.ts";
+import {
+  ANONYMOUS_CREDENTIAL,
+  credentialOf,
+  isAuthenticated,
+  learnerCredential,
+  TOKEN_CREDENTIAL,
+} from "./auth.ts";
 import { HTTP_STATUS, sendError } from "./http-json.ts";
 import { RefusalLog } from "./refusal-log.ts";
 import { hostAllowed, originAllowed, type RequestGuard, requestGuard } from "./request-guard.ts";
@@ -75,6 +82,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   // Checks: the store opens now; the swarm history recorder and live re-runs start once listening.
   const checks = new CheckService({ docker: opts.docker, lab: opts.lab, home: opts.home });
   const practice = new PracticeRecorder(opts.home, opts.lab);
+  // The workshop (if `drydock workshop start` made one): read from DRYDOCK_HOME when it changes.
+  const workshop = { roster: new Roster(opts.home), throttle: new WrongCodeThrottle() };
   let guard: RequestGuard = requestGuard(opts.host, opts.port);
   let port = opts.port;
 
@@ -165,6 +174,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         practice,
         tickets,
         credential,
+        workshop,
         eventStreams,
         maxEventStreams: MAX_EVENT_STREAMS,
       });
@@ -206,7 +216,22 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         return toDrydockError(err);
       }
     }
-    return isAuthenticated(req, token) ? TOKEN_CREDENTIAL : unauthorized();
+    if (isAuthenticated(req, token)) return TOKEN_CREDENTIAL;
+    const presented = credentialOf(req);
+    if (presented !== undefined) {
+      try {
+        const learner = workshop.roster.learnerFor(presented);
+        if (learner) return learnerCredential(learner.id);
+      } catch (err) {
+        return toDrydockError(err);
+      }
+    }
+    // Joining a workshop is how a learner gets a credential: that route alone takes none (and
+    // ignores a stale one, say a previous event's, so the page can simply join again).
+    if (req.method === "POST" && url.pathname.replace(/\/+$/, "") === "/api/workshop/join") {
+      return ANONYMOUS_CREDENTIAL;
+    }
+    return unauthorized();
   }
 
   // Checked here, before the WebSocket exists: Host, exact Origin, path, the socket cap, and
@@ -275,6 +300,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     registry,
     async close() {
       await registry.closeAll();
+      await workshop.roster.flush().catch(() => {});
       checks.close();
       practice.close();
       for (const client of wss.clients) client.close(1001, "the agent is stopping");

@@ -20,6 +20,7 @@ import { streamProgress } from "./progress-stream.ts";
 import { handleQuizRoutes } from "./quiz-routes.ts";
 import { handleScoreRoutes } from "./score-routes.ts";
 import { TicketGrant, type TicketStore } from "./tickets.ts";
+import { handleWorkshopRoutes, leadOnly, type WorkshopRouteContext } from "./workshop-routes.ts";
 
 export interface ApiContext {
   docker: Docker;
@@ -34,8 +35,13 @@ export interface ApiContext {
   /** Practice time: terminal input and the block page's heartbeat. */
   practice: PracticeRecorder;
   tickets: TicketStore;
-  /** Who is asking (the token, for now): caps and tickets are per credential. */
+  /**
+   * Who is asking: the token (TOKEN_CREDENTIAL), a workshop learner (`learner:<id>`), or nobody
+   * (ANONYMOUS_CREDENTIAL, on the join route only). Caps and tickets are per credential.
+   */
   credential: string;
+  /** The workshop's roster and its join throttle (workshop-routes.ts). */
+  workshop: WorkshopRouteContext["workshop"];
   /** Open check event streams per credential, and the most allowed. */
   eventStreams: Map<string, number>;
   maxEventStreams: number;
@@ -64,6 +70,11 @@ export async function handleApi(
   const path = url.pathname.replace(/\/+$/, "");
   const query = Object.fromEntries(url.searchParams);
   const route = `${method} ${path}`;
+
+  // A learner's login and the join route reach the workshop routes only: every other route
+  // acts on this agent's lab, which is the lead's (learners' own labs are not provisioned yet).
+  if (await handleWorkshopRoutes(req, res, url, ctx)) return;
+  leadOnly(ctx.credential);
 
   if (route === "GET /api/version") {
     parseOrBadRequest(NoQuery, query, "query");

@@ -21,5 +21,20 @@ export function isAuthenticated(req: IncomingMessage, token: string): boolean {
   return tokenMatches(credentialOf(req), token);
 }
 
-/** The one credential this agent knows (per-learner logins will add more). */
+/** The agent's token: whoever started it (in a workshop, the lead). Every route is theirs. */
 export const TOKEN_CREDENTIAL = "token";
+
+/**
+ * No credential at all: allowed on `POST /api/workshop/join` only, which hands a learner theirs.
+ * Everything else still answers 401.
+ */
+export const ANONYMOUS_CREDENTIAL = "anonymous";
+
+/** A workshop learner, by roster id: the learner routes only, never the lead's nor another learner's. */
+export function learnerCredential(id: string): string {
+  return `learner:${id}`;
+}
+
+export function learnerIdOf(credential: string): string | undefined {
+  return credential.startsWith("learner:") ? credential.slice("learner:".length) : undefined;
+}

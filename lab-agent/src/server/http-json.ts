@@ -18,6 +18,8 @@ export const HTTP_STATUS: Record<ErrorCodeT, number> = {
   "engine-install": 500,
   "checks-failed": 200,
   "bad-exercise": 500,
+  "workshop-full": 409,
+  "event-ended": 410,
   internal: 500,
 };
 

@@ -1,0 +1,144 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { DrydockError, ErrorCode } from "../common/errors.ts";
+import { JoinRequest } from "../workshop/event-schema.ts";
+import { resultsCsv, resultsFileName } from "../workshop/results-csv.ts";
+import { learnerView, type Roster, type WrongCodeThrottle } from "../workshop/roster.ts";
+import { counts, eventTime, type ProgressSource, rosterView, withProgress } from "../workshop/roster-view.ts";
+import { ANONYMOUS_CREDENTIAL, learnerIdOf, TOKEN_CREDENTIAL } from "./auth.ts";
+import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
+
+export interface WorkshopRouteContext {
+  /** Who is asking: the lead's token, a learner (`learner:<id>`), or nobody (join only). */
+  credential: string;
+  workshop: { roster: Roster; throttle: WrongCodeThrottle; now?: () => number };
+  /** progress.db: each learner's checks and practice, by their lab id. */
+  checks: { store: ProgressSource };
+}
+
+const NoQuery = z.object({}).strict();
+const NoBody = z.object({}).strict();
+/** Educates offers 10, 30 and 60 minutes; any whole number up to four hours here. */
+const ExtendBody = z.object({ minutes: z.number().int().min(1).max(240) }).strict();
+
+/**
+ * POST /api/workshop/join {code, name} (no credential): 201 {learner, credential, event}.
+ * GET /api/workshop/me (the learner): their own entry and the event's time.
+ * GET /api/workshop/roster, POST /api/workshop/extend {minutes}, POST /api/workshop/end,
+ * GET /api/workshop/results.csv: the lead (the agent's token) only.
+ * Returns false when the route is not one of these.
+ */
+export async function handleWorkshopRoutes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: WorkshopRouteContext,
+): Promise<boolean> {
+  const route = `${req.method ?? "GET"} ${url.pathname.replace(/\/+$/, "")}`;
+  if (!route.includes(" /api/workshop/")) return false;
+  const { roster, throttle } = ctx.workshop;
+  const now = ctx.workshop.now?.() ?? Date.now();
+  const query = () => parseOrBadRequest(NoQuery, Object.fromEntries(url.searchParams), "query");
+  // Calls here are not activity (a page polls /me whether anyone is there): practice is, and it
+  // is read from progress.db by the learner's lab (results-csv.ts withProgress).
+  const learnerId = learnerIdOf(ctx.credential);
+
+  switch (route) {
+    case "POST /api/workshop/join": {
+      query();
+      if (learnerId) {
+        throw new DrydockError(ErrorCode.conflict, "You have already joined this workshop.", {
+          hint: "Keep using this page; another seat needs another browser and name.",
+        });
+      }
+      const caller = req.socket.remoteAddress ?? "unknown";
+      throttle.check(caller);
+      const body = await readJsonBody(req, JoinRequest);
+      let joined: Awaited<ReturnType<Roster["join"]>>;
+      try {
+        joined = await roster.join(body);
+      } catch (err) {
+        if (err instanceof DrydockError && err.code === ErrorCode.unauthorized) throttle.fail(caller);
+        throw err;
+      }
+      const { entry, credential, event } = joined;
+      sendJson(res, 201, {
+        learner: { id: entry.id, name: entry.name, seat: entry.seat, lab: entry.lab },
+        // Shown once: the page keeps it (like the token) and sends it as `Authorization: Bearer`.
+        credential,
+        event: eventTime(event, now),
+      });
+      return true;
+    }
+    case "GET /api/workshop/me": {
+      query();
+      if (!learnerId) {
+        throw new DrydockError(ErrorCode.notFound, "Only a learner who joined has a seat.", {
+          hint: "Join with the event code and a display name (POST /api/workshop/join).",
+        });
+      }
+      const state = roster.require();
+      const entry = state.roster.find((r) => r.id === learnerId);
+      if (!entry) throw new DrydockError(ErrorCode.unauthorized, "This login is not on the roster any more.");
+      const merged = withProgress({ ...state, roster: [entry] }, ctx.checks.store);
+      const mine = merged.state.roster[0] ?? entry;
+      sendJson(res, 200, {
+        learner: { ...learnerView(mine, state.event, now), ...counts(merged.figures.get(entry.id)) },
+        event: eventTime(state.event, now),
+      });
+      return true;
+    }
+    case "GET /api/workshop/roster": {
+      leadOnly(ctx.credential);
+      query();
+      sendJson(res, 200, rosterView(roster.require(), ctx.checks.store, now));
+      return true;
+    }
+    case "POST /api/workshop/extend": {
+      leadOnly(ctx.credential);
+      query();
+      const { minutes } = await readJsonBody(req, ExtendBody);
+      const event = await roster.extend(minutes);
+      sendJson(res, 200, { event: eventTime(event, now) });
+      return true;
+    }
+    case "POST /api/workshop/end": {
+      leadOnly(ctx.credential);
+      query();
+      await readJsonBody(req, NoBody);
+      const state = await roster.end();
+      sendJson(res, 200, { event: eventTime(state.event, now) });
+      return true;
+    }
+    case "GET /api/workshop/results.csv": {
+      leadOnly(ctx.credential);
+      query();
+      await roster.flush();
+      const state = roster.require();
+      const text = resultsCsv(state, ctx.checks.store, now);
+      res.writeHead(200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${resultsFileName(state)}"`,
+        "Content-Length": Buffer.byteLength(text),
+        "Cache-Control": "no-store",
+      });
+      res.end(text);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Every route but join and a learner's own: the agent's token, nothing less. */
+export function leadOnly(credential: string): void {
+  if (credential === TOKEN_CREDENTIAL) return;
+  if (credential === ANONYMOUS_CREDENTIAL) {
+    throw new DrydockError(ErrorCode.unauthorized, "This needs Drydock's access token.", {
+      hint: "Send `Authorization: Bearer <token>`.",
+    });
+  }
+  throw new DrydockError(ErrorCode.forbidden, "This is for the workshop lead only.", {
+    hint: "A learner's login opens their own seat and lab, nothing of the lead's or anyone else's.",
+  });
+}
