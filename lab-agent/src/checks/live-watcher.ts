@@ -123,10 +123,12 @@ export class LiveWatcher {
         return;
       }
       // One JSON event per line; a line may arrive split across chunks, so read whole lines.
-      createInterface({ input: stream }).on("line", (line) => {
+      const lines = createInterface({ input: stream }).on("line", (line) => {
         for (const block of blocksForEvent(this.plan, line, this.changes)) this.schedule(block);
       });
       // The engine went away (lab down, reset or node rebuilt): watch again once it is back.
+      // readline re-emits its input's error ("aborted") on itself: unheard, it would end the agent.
+      lines.on("error", () => this.unwatch());
       stream.on("error", () => this.unwatch());
       stream.on("end", () => this.unwatch());
       this.stops.push(destroy);

@@ -50,7 +50,8 @@ describe.sequential(`checks through the agent, on lab ${t.lab}`, () => {
         // The wait includes the solve and rebuild it triggers: minutes on a busy 2-core host.
         240_000,
       );
-      await t.solve("h03-04", "user-root");
+      // On the lab solved in beforeAll, the mistake's script alone (what `solve --mistake` runs after a solve).
+      await t.mistakeScript("h03-04", "mistakes/user-root.sh");
       const live = await pushed;
       expect(evidenceText(live)).toContain('Config.User="root"');
       expect((await latestOf(agent)).results.find((r) => r.id === "image-non-root")?.status).toBe("fail");
