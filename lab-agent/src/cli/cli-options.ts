@@ -159,3 +159,29 @@ export function usageError(message: string): DrydockError {
     hint: "Run `drydock --help` for the commands and options.",
   });
 }
+
+/**
+ * A subcommand's argv: its options read by parseArgs, their values by its zod schema. Unknown
+ * options and bad values are usage errors that name the option and show the subcommand's usage.
+ */
+export function parseSubcommand<T extends z.ZodTypeAny>(
+  argv: string[],
+  options: NonNullable<Parameters<typeof parseArgs>[0]>["options"],
+  schema: T,
+  usageText: string,
+): { words: string[]; opts: z.infer<T> } {
+  const usage = (message: string) =>
+    new DrydockError(ErrorCode.usage, message, { hint: `Usage:\n${usageText}` });
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (err) {
+    throw usage((err as Error).message.replace(/\. To specify.*$/s, "."));
+  }
+  const opts = schema.safeParse(parsed.values);
+  if (!opts.success) {
+    const issue = opts.error.issues[0];
+    throw usage(`--${String(issue?.path[0] ?? "options")}: ${issue?.message}`);
+  }
+  return { words: parsed.positionals, opts: opts.data };
+}

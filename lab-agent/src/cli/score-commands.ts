@@ -1,6 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
 import { drydockHome } from "../common/paths.ts";
@@ -32,6 +31,7 @@ import {
   type Verification,
   verifyScorecard,
 } from "../score/scorecard.ts";
+import { parseSubcommand } from "./cli-options.ts";
 
 /**
  * `drydock progress` and `drydock scorecard export|verify`. They need no lab and no engine: only
@@ -78,32 +78,21 @@ function usage(message: string): DrydockError {
 }
 
 function parse(argv: string[]): { words: string[]; opts: Options } {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        lab: { type: "string" },
-        json: { type: "boolean" },
-        name: { type: "string" },
-        out: { type: "string" },
-        scorecard: { type: "string" },
-        signoff: { type: "string", multiple: true },
-        comment: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    throw usage((err as Error).message.replace(/\. To specify.*$/s, "."));
-  }
-  const opts = Options.safeParse(parsed.values);
-  if (!opts.success) {
-    const issue = opts.error.issues[0];
-    throw usage(`--${String(issue?.path[0] ?? "options")}: ${issue?.message}`);
-  }
-  return { words: parsed.positionals, opts: opts.data };
+  return parseSubcommand(
+    argv,
+    {
+      lab: { type: "string" },
+      json: { type: "boolean" },
+      name: { type: "string" },
+      out: { type: "string" },
+      scorecard: { type: "string" },
+      signoff: { type: "string", multiple: true },
+      comment: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    Options,
+    SCORE_USAGE,
+  );
 }
 
 /** Runs `progress` or `scorecard …`; returns the exit code (a failed verification is 16). */

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
 import { drydockHome } from "../common/paths.ts";
@@ -11,6 +10,7 @@ import { EventCode } from "../workshop/event-schema.ts";
 import { resultsCsv, resultsFileName } from "../workshop/results-csv.ts";
 import { newEvent, Roster, workshopDir, writeTextAtomically } from "../workshop/roster.ts";
 import { type RosterView, rosterView } from "../workshop/roster-view.ts";
+import { parseSubcommand } from "./cli-options.ts";
 
 /**
  * `drydock workshop start|status|stop`: the event and its roster in DRYDOCK_HOME/workshop/ (the
@@ -66,39 +66,28 @@ function usage(message: string): DrydockError {
 }
 
 function parse(argv: string[]): { words: string[]; opts: Options } {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        seats: { type: "string" },
-        code: { type: "string" },
-        until: { type: "string" },
-        warm: { type: "string" },
-        supervised: { type: "boolean" },
-        "reap-grace": { type: "string" },
-        "stuck-after": { type: "string" },
-        "idle-after": { type: "string" },
-        "lab-memory": { type: "string" },
-        "lab-disk": { type: "string" },
-        "lab-pids": { type: "string" },
-        "data-root": { type: "string" },
-        force: { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    throw usage((err as Error).message.replace(/\. To specify.*$/s, "."));
-  }
-  const opts = Options.safeParse(parsed.values);
-  if (!opts.success) {
-    const issue = opts.error.issues[0];
-    throw usage(`--${String(issue?.path[0] ?? "options")}: ${issue?.message}`);
-  }
-  return { words: parsed.positionals, opts: opts.data };
+  return parseSubcommand(
+    argv,
+    {
+      seats: { type: "string" },
+      code: { type: "string" },
+      until: { type: "string" },
+      warm: { type: "string" },
+      supervised: { type: "boolean" },
+      "reap-grace": { type: "string" },
+      "stuck-after": { type: "string" },
+      "idle-after": { type: "string" },
+      "lab-memory": { type: "string" },
+      "lab-disk": { type: "string" },
+      "lab-pids": { type: "string" },
+      "data-root": { type: "string" },
+      force: { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    Options,
+    WORKSHOP_USAGE,
+  );
 }
 
 /**
