@@ -13,7 +13,6 @@ const SLOW_FIRST = [
   "reaper.test.ts",
   "lab-lifecycle.test.ts",
   "checks-agent.test.ts",
-  "compose-stack.test.ts",
   "server-security.test.ts",
   "library-images.test.ts",
   "terminal-sessions.test.ts",
