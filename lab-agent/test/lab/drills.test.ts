@@ -261,6 +261,8 @@ describe.sequential(`drills on one solved swarm, lab ${t.lab}`, () => {
       await manager(
         `docker service update -q --limit-memory ${Math.round(lowered / 1048576) + 64}M reg-case_case-api >/dev/null`,
       );
+      // The check judges a limit once its rollout has ended ("rolling out … ask again" before).
+      await converged();
       const status = await drill("resource-pressure", "status");
       expect(status.code, summary(status.run)).toBe(0);
       expectPass(status.run);
