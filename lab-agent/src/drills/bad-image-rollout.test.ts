@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyBadImage } from "./bad-image-rollout.ts";
 import { copy, recorded } from "./drill-fixtures.ts";
+import { expectVerdicts } from "./drill-test-helpers.ts";
 import type { DrillFacts } from "./drill-types.ts";
 
 // Recorded on a real lab: a release listening on 8081, the stack's /ready healthcheck, rollback policy.
@@ -181,16 +182,6 @@ const cases: Array<{ name: string; facts: DrillFacts; fails: string[]; errors?: 
 describe("bad-image-rollout verification", () => {
   it.each(cases)("$name", ({ facts, fails, errors = [] }) => {
     const items = verifyBadImage(facts);
-    const why = items.map((i) => `${i.id}: ${i.status} ${i.summary}`).join("\n");
-    expect(
-      items.filter((i) => i.status === "fail").map((i) => i.id),
-      why,
-    ).toEqual(fails);
-    expect(
-      items.filter((i) => i.status === "error").map((i) => i.id),
-      why,
-    ).toEqual(errors);
-    for (const i of items.filter((x) => x.status === "pass"))
-      expect(i.evidence.length, i.id).toBeGreaterThan(0);
+    expectVerdicts(items, fails, errors);
   });
 });

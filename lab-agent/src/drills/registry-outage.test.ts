@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { copy } from "./drill-fixtures.ts";
+import { expectVerdicts } from "./drill-test-helpers.ts";
 import { type DrillFacts, DrillRun, type SnapService, type SnapTask, TimelineEvent } from "./drill-types.ts";
 import { verifyOutage } from "./registry-outage.ts";
 import { ms } from "./verify-helpers.ts";
@@ -236,17 +237,7 @@ const cases: Array<{ name: string; facts: DrillFacts; fails: string[]; errors?: 
 describe("registry-outage verification", () => {
   it.each(cases)("$name", ({ facts, fails, errors = [] }) => {
     const items = verifyOutage(facts);
-    const why = items.map((i) => `${i.id}: ${i.status} ${i.summary}`).join("\n");
-    expect(
-      items.filter((i) => i.status === "fail").map((i) => i.id),
-      why,
-    ).toEqual(fails);
-    expect(
-      items.filter((i) => i.status === "error").map((i) => i.id),
-      why,
-    ).toEqual(errors);
-    for (const i of items.filter((x) => x.status === "pass"))
-      expect(i.evidence.length, i.id).toBeGreaterThan(0);
+    expectVerdicts(items, fails, errors);
     expect(items.map((i) => i.id)).toEqual(
       facts.run.stoppedAt
         ? ["kept-running", "pull-failure-visible", "release-blocked", "recovered"]
