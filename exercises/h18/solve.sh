@@ -21,8 +21,11 @@ bash "$here/../h15-16/solve.sh"
 # no-new-privileges on each swarm node's engine, as on a real node: edit daemon.json, restart the
 # engine. Here each node is reached through its own Engine API (TLS) from laptop: a throwaway
 # container in the node's PID namespace edits the file and stops dockerd, and the node restarts it.
-restarted=()
-for node in manager-1 worker-1 worker-2; do
+# One node at a time, workers first and the manager last, each back (enforcing, and Ready in the
+# swarm) before the next: restarting all three at once on a loaded host left workers rejoining
+# under new node ids and tasks pending for good.
+ready_count() { "${sw[@]}" node ls --format '{{.Status}}' 2>/dev/null | grep -c Ready || true; }
+for node in worker-1 worker-2 manager-1; do
   if node_enforces "$node"; then continue; fi
   on_node "$node" run --rm --pid host --security-opt apparmor=unconfined -v /etc/docker:/etc/docker \
     --entrypoint node node:20-slim -e '
@@ -33,19 +36,16 @@ for node in manager-1 worker-1 worker-2; do
       const argv0 = (p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0]; } catch { return ""; } };
       const pid = fs.readdirSync("/proc").find((p) => /^\d+$/.test(p) && argv0(p).endsWith("dockerd"));
       process.kill(Number(pid), "SIGTERM");' >/dev/null 2>&1 || true
-  restarted+=("$node")
-done
-for node in "${restarted[@]}"; do
-  for _ in $(seq 1 90); do node_enforces "$node" && break; sleep 1; done
-  node_enforces "$node" || { echo "$node's engine does not enforce no-new-privileges" >&2; exit 1; }
-done
-if ((${#restarted[@]})); then
-  for _ in $(seq 1 90); do
-    [[ "$("${sw[@]}" node ls --format '{{.Status}}' 2>/dev/null | grep -c Ready)" == 3 ]] && break
+  for _ in $(seq 1 180); do node_enforces "$node" && break; sleep 1; done
+  node_enforces "$node" || { echo "$node's engine does not enforce no-new-privileges after 180 s" >&2; exit 1; }
+  # Back in the swarm: its own engine says active (not pending) and the manager counts 3 Ready.
+  for _ in $(seq 1 180); do
+    [[ "$(on_node "$node" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" == active && "$(ready_count)" == 3 ]] && break
     sleep 1
   done
-  echo "engines restarted with no-new-privileges: ${restarted[*]}"
-fi
+  [[ "$(ready_count)" == 3 ]] || { echo "the swarm has $(ready_count) of 3 nodes Ready after restarting $node" >&2; exit 1; }
+  echo "$node's engine restarted with no-new-privileges; 3 nodes Ready"
+done
 
 # The hardened stack, deployed with the digest that runs now: every app task is created anew, on
 # engines that enforce no-new-privileges.

@@ -109,14 +109,60 @@ async function runScript(
   title: string,
   [what, script]: [string, string],
 ): Promise<void> {
-  const result = await step(ctx.progress, id, title, () =>
-    execOnLaptop(ctx.docker, containerName(ctx.lab, "laptop"), ["bash", script], id, ctx.progress),
-  );
+  const laptop = containerName(ctx.lab, "laptop");
+  // Ctrl-C (or a supervisor's SIGTERM) must not leave the script running in the lab, still
+  // changing it after `drydock` has exited: the scripts' processes on laptop are stopped too.
+  // Asked again every 2 s until the exec ends: the signal may come before the script has started.
+  let interrupted: NodeJS.Signals | undefined;
+  let stopping: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
+    ctx.progress({ kind: "info", message: `${signal}: stopping ${what.toLowerCase()} in the lab…` });
+    void stopScriptsOnLaptop(ctx.docker, laptop);
+    stopping = setInterval(() => void stopScriptsOnLaptop(ctx.docker, laptop), 2000);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let result: { exitCode: number; tail: string };
+  try {
+    result = await step(ctx.progress, id, title, () =>
+      execOnLaptop(ctx.docker, laptop, ["bash", script], id, ctx.progress),
+    );
+  } finally {
+    if (stopping) clearInterval(stopping);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (interrupted) {
+    throw new DrydockError(
+      ErrorCode.labState,
+      `${what} was interrupted (${interrupted}) and stopped in the lab.`,
+      {
+        details: result.tail,
+        hint: "The lab may be half-way through it: run the same `drydock solve` again to finish it.",
+      },
+    );
+  }
   if (result.exitCode !== 0) {
     throw new DrydockError(ErrorCode.labState, `${what} failed (exit ${result.exitCode}).`, {
       details: result.tail,
       hint: "Read the output above; `drydock lab status` shows whether every node is up.",
     });
+  }
+}
+
+/** Every process of a solve or mistake script on laptop (all run from the workspace's SOLVE_DIR). */
+async function stopScriptsOnLaptop(docker: Docker, laptop: string): Promise<void> {
+  try {
+    const exec = await docker.getContainer(laptop).exec({
+      Cmd: ["pkill", "-TERM", "-f", `/workspace/${SOLVE_DIR}/`],
+      AttachStdout: false,
+      AttachStderr: false,
+    });
+    await exec.start({ Detach: true });
+  } catch {
+    // The lab is gone or laptop is stopped: nothing of the script runs any more.
   }
 }
 

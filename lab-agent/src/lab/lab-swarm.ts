@@ -83,6 +83,9 @@ async function swarmMembers(ctx: LabContext): Promise<SwarmMember[]> {
   );
 }
 
+/** How long a known member that says "pending" is waited for before it is made to rejoin. */
+const RECONNECT_MS = 120_000;
+
 async function joinWorker(
   worker: SwarmMember,
   manager: SwarmMember,
@@ -94,8 +97,9 @@ async function joinWorker(
     id !== undefined && id !== "" && (await manager.client.listNodes()).some((n) => n.ID === id);
   // An engine that just restarted (hour 18 restarts them) says "pending" while it reconnects. Leaving
   // then would rejoin it under a new node id beside its old entry: two nodes named worker-1, and
-  // every `docker node … worker-1` fails as ambiguous. So a known member is given time to reconnect.
-  for (let waited = 0; info.Swarm?.LocalNodeState === "pending" && waited < 30_000; waited += 500) {
+  // every `docker node … worker-1` fails as ambiguous, and its tasks can stay pending. So a known
+  // member is given time to reconnect: on a loaded 2-core host that took more than 30 s.
+  for (let waited = 0; info.Swarm?.LocalNodeState === "pending" && waited < RECONNECT_MS; waited += 500) {
     if (!(await known(info.Swarm?.NodeID))) break;
     await new Promise((r) => setTimeout(r, 500));
     info = await worker.client.info();

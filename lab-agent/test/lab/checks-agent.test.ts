@@ -6,6 +6,8 @@ import { BlockRun, CheckResult } from "../../src/checks/check-result.ts";
 import { readSettings } from "../../src/lab/lab-settings.ts";
 import { api, awaitServerEvent, startAgent } from "../support/agent-client.ts";
 import { checkLab, evidenceText, expectAllFail, result } from "../support/check-lab.ts";
+import { drydockKilledAt } from "../support/cli.ts";
+import { execIn, hostDocker } from "../support/lab-helpers.ts";
 
 // What exercises.test.ts (fresh → solved → each mistake, for every block) does not cover: the
 // agent's API and live re-runs, results across a restart, and stack files Compose rejects.
@@ -14,13 +16,23 @@ const t = checkLab("ckag");
 
 beforeAll(async () => {
   await t.up();
-  await t.solve("h03-04");
 });
 afterAll(async () => {
   await t.down();
 });
 
 describe.sequential(`checks through the agent, on lab ${t.lab}`, () => {
+  it("Ctrl-C on `drydock solve` stops its script in the lab too; the solve run again finishes it", async () => {
+    const said = await drydockKilledAt(["solve", "h03-04", "--lab", t.lab], "Solving h03-04", {
+      home: t.home,
+      signal: "SIGINT",
+    });
+    expect(said).toMatch(/The solve script for h03-04 was interrupted \(SIGINT\) and stopped in the lab/);
+    const left = await execIn(await hostDocker(), t.lab, "laptop", ["pgrep", "-af", "/workspace/.drydock/"]);
+    expect(left.output.trim()).toBe("");
+    await t.solve("h03-04");
+  });
+
   it("the agent's API runs and serves results, re-runs them after lab events, and keeps them across a restart", async () => {
     const latestOf = async (agent: Awaited<ReturnType<typeof startAgent>>) => {
       const res = await api(agent, "/api/checks/h03-04");

@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { activeRun } from "../../src/drills/drill-state.ts";
 import { DrillRun } from "../../src/drills/drill-types.ts";
 import { checkLab } from "../support/check-lab.ts";
 import { drydock, drydockKilledAt } from "../support/cli.ts";
@@ -87,6 +88,12 @@ describe.sequential(`drills on one solved swarm, lab ${t.lab}`, () => {
   // Each drill starts from a converged stack (a drill's stop restores the lab, but a moved task
   // may still be starting): preconditions then test the drill, not the previous one's tail.
   beforeEach(() => timed("converged", converged), 150_000);
+  // A failed test may leave its drill active, which would block every later one ("another drill
+  // is active"): stop it, so one failure stays one failure.
+  afterEach(async () => {
+    const left = activeRun(t.home, t.lab);
+    if (left) await timed(`${left.drill} stop after a failure`, () => drill(left.drill, "stop"));
+  }, 300_000);
   it("container-crash: SIGKILL to a case-api task; replaced per policy, cause in the logs, not healthy early", async () => {
     const start = await timed("container-crash start", () =>
       drill("container-crash", "start", "--signal", "KILL"),

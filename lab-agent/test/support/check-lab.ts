@@ -44,11 +44,15 @@ export function checkLab(prefix: string) {
       const run = await drydock(["lab", "swarm", "--lab", lab], { home });
       expect(run.code, run.stderr).toBe(0);
     },
-    /** `drydock solve <block> [--mistake <mistake-id>]`. */
-    async solve(block: string, mistake?: string): Promise<void> {
+    /**
+     * `drydock solve <block> [--mistake <mistake-id>]`; past `timeoutMs` it is interrupted (and
+     * stops its script in the lab), so the failure shows how far the script got.
+     */
+    async solve(block: string, mistake?: string, timeoutMs?: number): Promise<void> {
       const args = ["solve", block, "--lab", lab, ...(mistake ? ["--mistake", mistake] : [])];
-      const run = await drydock(args, { home });
-      expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
+      const run = await drydock(args, { home, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      const tail = `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-80).join("\n");
+      expect(run.code, tail).toBe(0);
     },
     /**
      * Runs a mistake's script alone on laptop, as `drydock solve --mistake` does after its solve:
