@@ -9,7 +9,7 @@ import { type HostFigures, LAB_FIGURES, planCapacity, readHostFigures } from "..
 import { EventCode, type WorkshopEvent } from "../workshop/event-schema.ts";
 import { DEFAULT_LAB_CAPS } from "../workshop/learner-labs.ts";
 import { resultsCsv, resultsFileName } from "../workshop/results-csv.ts";
-import { newEvent, Roster, workshopDir, writeTextAtomically } from "../workshop/roster.ts";
+import { eventOver, newEvent, Roster, workshopDir, writeTextAtomically } from "../workshop/roster.ts";
 import { type RosterView, rosterView } from "../workshop/roster-view.ts";
 import { parseSubcommand } from "./cli-options.ts";
 
@@ -221,6 +221,17 @@ async function start(
     },
     t,
   );
+  // A previous event whose time ran out may still have labs on the engine (a running agent removes
+  // them within its next round; without one nothing does): they are removed by `stop`, not orphaned.
+  const previous = ctx.roster.current();
+  const leftover = (previous?.labs ?? []).filter((l) => l.state !== "removed");
+  if (previous && eventOver(previous.event, t) && leftover.length > 0) {
+    throw new DrydockError(
+      ErrorCode.conflict,
+      `The previous workshop (code ${previous.event.code}) still has ${leftover.length} lab${leftover.length === 1 ? "" : "s"} on record.`,
+      { hint: "Remove them with `drydock workshop stop` first (it also writes that event's results)." },
+    );
+  }
   await ctx.roster.start(event);
   if (opts.json) {
     io.stdout.write(`${JSON.stringify({ event, capacity: plan, notYet: NOT_YET }, null, 2)}\n`);

@@ -270,6 +270,25 @@ describe("drydock workshop", () => {
     expect(r.out).toMatch(/Removed the event's 1 lab: 0 containers/);
   });
 
+  it("start refuses while a previous event whose time ran out still has labs, until stop removed them", async () => {
+    const h = home();
+    await run(["start", "--seats", "2", "--code", "ROOM-42", "--until", "30m"], h);
+    const { entry } = await new Roster(h, { now: () => T0 }).join(
+      JoinRequest.parse({ code: "room42", name: "Ana" }),
+    );
+    await new Roster(h, { now: () => T0 }).updateLabs(() => [
+      { lab: entry.lab, learner: entry.id, state: "ready", attempts: 1, since: new Date(T0).toISOString() },
+    ]);
+    const later = T0 + 60 * 60_000;
+    const refused = await run(["start", "--seats", "2"], h, later);
+    expect(refused.code).toBe(8);
+    expect(refused.error?.message).toBe("The previous workshop (code ROOM-42) still has 1 lab on record.");
+    engine = fakeEngine({ [entry.lab]: 5 });
+    expect((await run(["stop"], h, later)).code).toBe(0);
+    expect(readState(eventPath(h))?.labs?.[0]).toMatchObject({ state: "removed", removedBecause: "stopped" });
+    expect((await run(["start", "--seats", "2"], h, later)).code).toBe(0);
+  });
+
   it("stop without an event is 'not found' (exit 3)", async () => {
     const r = await run(["stop"], home());
     expect(r.code).toBe(3);
