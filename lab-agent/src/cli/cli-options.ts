@@ -14,7 +14,7 @@ Usage:
                                                   no lab (to review a learner's scorecard)
   drydock engine [--yes]                          find a Docker Engine, or install and start one
   drydock images [--force] [--offline]            build the lab images (skipped when up to date)
-  drydock lab up     [--lab ID] [--workspace DIR] [--memory SIZE] [--pids N] [--registry-port N]
+  drydock lab up     [--lab ID] [--workspace DIR] [--memory SIZE] [--pids N] [--cpus N] [--registry-port N]
   drydock lab status [--lab ID] [--json]
   drydock lab swarm  [--lab ID] [--json]          form the swarm (the Hour 15 shortcut)
   drydock lab reset  [--lab ID]                   fresh engines; the workspace is kept
@@ -42,6 +42,7 @@ Options:
   --workspace DIR     host folder mounted at /workspace on laptop (remembered per lab)
   --memory SIZE       memory cap per engine node, e.g. 2g (default 2g)
   --pids N            process cap per engine node (default 4096)
+  --cpus N            CPU cap per engine node, e.g. 1 or 0.5 (default: none)
   --registry-port N   publish the lab registry on 127.0.0.1:N (default: a free port)
   --port N            the agent's port (default 4600; 0 picks a free one)
   --host ADDR         the address the agent listens on (default 127.0.0.1; any other address
@@ -68,6 +69,7 @@ const Flags = z
     workspace: z.string().min(1).optional(),
     memory: ByteSize.pipe(z.number().min(256 * 1024 ** 2, "at least 256m")).optional(),
     pids: z.coerce.number().int().min(256, "at least 256").optional(),
+    cpus: z.coerce.number().min(0.1, "at least 0.1").max(1024, "at most 1024").optional(),
     "registry-port": z.coerce.number().int().min(0).max(65535).optional(),
     yes: z.boolean().default(false),
     offline: z.boolean().default(false),
@@ -121,6 +123,7 @@ export function parseCommand(argv: string[]): ParsedCommand {
         workspace: { type: "string" },
         memory: { type: "string" },
         pids: { type: "string" },
+        cpus: { type: "string" },
         "registry-port": { type: "string" },
         yes: { type: "boolean", short: "y" },
         offline: { type: "boolean" },

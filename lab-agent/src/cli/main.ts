@@ -196,6 +196,7 @@ function upOptions(flags: Flags): UpOptions {
     ...(flags.workspace ? { workspace: flags.workspace } : {}),
     ...(flags.memory ? { memoryBytes: flags.memory } : {}),
     ...(flags.pids ? { pidsLimit: flags.pids } : {}),
+    ...(flags.cpus ? { nanoCpus: Math.round(flags.cpus * 1e9) } : {}),
     ...(flags["registry-port"] !== undefined ? { registryPort: flags["registry-port"] } : {}),
   };
 }

@@ -50,6 +50,8 @@ export interface UpOptions {
   workspace?: string;
   memoryBytes?: number;
   pidsLimit?: number;
+  /** CPU cap per engine node (NanoCpus, 1e9 = one CPU); a workshop learner's lab has one. */
+  nanoCpus?: number;
   registryPort?: number;
   offline?: boolean;
   /** Seconds to wait for each node engine. */
@@ -221,6 +223,7 @@ function mergeSettings(
     workspace: resolveWorkspace(opts.workspace ?? existing?.workspace ?? defaultWorkspace(home, lab)),
     memoryBytes: opts.memoryBytes ?? existing?.memoryBytes ?? DEFAULT_MEMORY,
     pidsLimit: opts.pidsLimit ?? existing?.pidsLimit ?? DEFAULT_PIDS,
+    ...((opts.nanoCpus ?? existing?.nanoCpus) ? { nanoCpus: opts.nanoCpus ?? existing?.nanoCpus } : {}),
     registryPort: opts.registryPort ?? existing?.registryPort ?? 0,
     ...(existing?.privilegeMode ? { privilegeMode: existing.privilegeMode } : {}),
     seeded: existing?.seeded ?? {},
@@ -342,6 +345,7 @@ async function ensureEngineNode(
       mode: settings.privilegeMode ?? "privileged",
       memoryBytes: settings.memoryBytes,
       pidsLimit: settings.pidsLimit,
+      ...(settings.nanoCpus ? { nanoCpus: settings.nanoCpus } : {}),
       workspace: settings.workspace,
     });
   const startAndWait = async (current: Docker.ContainerInfo | undefined) => {

@@ -31,6 +31,8 @@ export const LabSettings = z.object({
     .min(256 * 1024 ** 2, "at least 256m per node"),
   /** Process cap per engine node. */
   pidsLimit: z.number().int().min(256, "at least 256 processes per node"),
+  /** CPU cap per engine node as Docker's NanoCpus (1e9 = one CPU); absent: no cap. */
+  nanoCpus: z.number().int().min(1e8, "at least 0.1 CPU per node").optional(),
   /** Host port for the lab registry on 127.0.0.1; 0 lets the engine choose. */
   registryPort: z.number().int().min(0).max(65535),
   privilegeMode: PrivilegeMode.optional(),

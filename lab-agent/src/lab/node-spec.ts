@@ -54,6 +54,8 @@ export interface EngineNodeSpecInput {
   mode: PrivilegeMode;
   memoryBytes: number;
   pidsLimit: number;
+  /** CPU cap (NanoCpus, 1e9 = one CPU); none when absent. */
+  nanoCpus?: number;
   /** Host folder mounted at /workspace on laptop. */
   workspace: string;
 }
@@ -85,6 +87,7 @@ export function engineNodeSpec(input: EngineNodeSpecInput): Docker.ContainerCrea
       Memory: input.memoryBytes,
       MemorySwap: input.memoryBytes,
       PidsLimit: input.pidsLimit,
+      ...(input.nanoCpus ? { NanoCpus: input.nanoCpus } : {}),
       // Only this host's loopback: the engine port is TLS with client certificates anyway.
       PortBindings: { [ENGINE_PORT]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
       RestartPolicy: { Name: "unless-stopped" },

@@ -10,6 +10,8 @@ import { PracticeRecorder } from "../progress/practice-recorder.ts";
 import type { Watermarks } from "../terminal/flow-control.ts";
 import { SessionRegistry, type TerminalLimits } from "../terminal/session-registry.ts";
 import { handleTerminalSocket } from "../terminal/terminal-socket.ts";
+import { dockerLabStarter } from "../workshop/docker-lab-starter.ts";
+import { type LabStarter, LearnerLabs } from "../workshop/learner-labs.ts";
 import { Roster, WrongCodeThrottle } from "../workshop/roster.ts";
 import { handleApi } from "./api-routes.ts";
 import {
@@ -52,6 +54,13 @@ export interface AgentServerOptions {
   noLab?: boolean;
   limits?: TerminalLimits;
   watermarks?: Watermarks;
+  /**
+   * Starts and removes workshop learners' labs: by default the host engine's (none with
+   * `noLab`); a test may pass one with `noLab` to run the workshop's labs without the lead's.
+   */
+  learnerLabs?: LabStarter;
+  /** How often the workshop's labs are reaped and the warm pool topped up (default 30 s). */
+  workshopTickMs?: number;
 }
 
 export interface AgentServer {
@@ -83,7 +92,18 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const checks = new CheckService({ docker: opts.docker, lab: opts.lab, home: opts.home });
   const practice = new PracticeRecorder(opts.home, opts.lab);
   // The workshop (if `drydock workshop start` made one): read from DRYDOCK_HOME when it changes.
-  const workshop = { roster: new Roster(opts.home), throttle: new WrongCodeThrottle() };
+  const roster = new Roster(opts.home);
+  const starter = opts.learnerLabs ?? (opts.noLab ? undefined : dockerLabStarter(opts.docker));
+  const labs = starter
+    ? new LearnerLabs({
+        roster,
+        home: opts.home,
+        starter,
+        progress: checks.store,
+        warn: (message, fields) => log.warn(fields ?? {}, message),
+      })
+    : undefined;
+  const workshop = { roster, throttle: new WrongCodeThrottle(), ...(labs ? { labs } : {}) };
   let guard: RequestGuard = requestGuard(opts.host, opts.port);
   let port = opts.port;
 
@@ -287,6 +307,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     throw err;
   });
   if (!opts.noLab) void checks.watch();
+  // Reaping and the warm pool run whether or not an event exists yet (a round with none is a no-op).
+  labs?.start(opts.workshopTickMs);
   const address = server.address();
   port = typeof address === "object" && address ? address.port : opts.port;
   guard = requestGuard(opts.host, port);
@@ -300,6 +322,9 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     registry,
     async close() {
       await registry.closeAll();
+      // No new round starts. A lab still starting is not waited for (that can take minutes): its
+      // record stays "provisioning" and the next agent's first round starts it again.
+      labs?.stop();
       await workshop.roster.flush().catch(() => {});
       checks.close();
       practice.close();

@@ -2,8 +2,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
 import { JoinRequest } from "../workshop/event-schema.ts";
+import { type LearnerLabs, learnerLabView } from "../workshop/learner-labs.ts";
 import { resultsCsv, resultsFileName } from "../workshop/results-csv.ts";
-import { learnerView, type Roster, type WrongCodeThrottle } from "../workshop/roster.ts";
+import {
+  eventEnded,
+  eventOver,
+  learnerView,
+  type Roster,
+  type WrongCodeThrottle,
+} from "../workshop/roster.ts";
 import { counts, eventTime, type ProgressSource, rosterView, withProgress } from "../workshop/roster-view.ts";
 import { ANONYMOUS_CREDENTIAL, learnerIdOf, TOKEN_CREDENTIAL } from "./auth.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
@@ -11,7 +18,13 @@ import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
 export interface WorkshopRouteContext {
   /** Who is asking: the lead's token, a learner (`learner:<id>`), or nobody (join only). */
   credential: string;
-  workshop: { roster: Roster; throttle: WrongCodeThrottle; now?: () => number };
+  workshop: {
+    roster: Roster;
+    throttle: WrongCodeThrottle;
+    now?: () => number;
+    /** Learners' own labs; absent on an agent with no engine (`--no-lab`), which starts none. */
+    labs?: LearnerLabs;
+  };
   /** progress.db: each learner's checks and practice, by their lab id. */
   checks: { store: ProgressSource };
 }
@@ -23,7 +36,8 @@ const ExtendBody = z.object({ minutes: z.number().int().min(1).max(240) }).stric
 
 /**
  * POST /api/workshop/join {code, name} (no credential): 201 {learner, credential, event}.
- * GET /api/workshop/me (the learner): their own entry and the event's time.
+ * GET /api/workshop/me (the learner): their own entry, their lab's state and the event's time.
+ * POST /api/workshop/lab {} (the learner): start their lab again (after it was reaped or failed).
  * GET /api/workshop/roster, POST /api/workshop/extend {minutes}, POST /api/workshop/end,
  * GET /api/workshop/results.csv: the lead (the agent's token) only.
  * Returns false when the route is not one of these.
@@ -54,16 +68,25 @@ export async function handleWorkshopRoutes(
       const caller = req.socket.remoteAddress ?? "unknown";
       throttle.check(caller);
       const body = await readJsonBody(req, JoinRequest);
+      const { labs } = ctx.workshop;
+      // A warm lab waiting for a learner gives its id, so their lab is the one already started.
+      const warm = labs?.claimWarm();
       let joined: Awaited<ReturnType<Roster["join"]>>;
       try {
-        joined = await roster.join(body);
+        joined = await roster.join(body, warm ? { id: warm } : {});
       } catch (err) {
+        if (warm) labs?.unclaim(warm);
         if (err instanceof DrydockError && err.code === ErrorCode.unauthorized) throttle.fail(caller);
         throw err;
       }
       const { entry, credential, event } = joined;
+      // The lab's record now ("provisioning"), its start in the background: join answers at once,
+      // GET /api/workshop/me says when the lab is ready. Should the record fail to be written, the
+      // agent's next round gives this learner (one with no lab) a lab all the same.
+      if (labs) await labs.joined(entry).catch(() => undefined);
       sendJson(res, 201, {
         learner: { id: entry.id, name: entry.name, seat: entry.seat, lab: entry.lab },
+        labState: labs ? (warm ? "warm" : "provisioning") : "none",
         // Shown once: the page keeps it (like the token) and sends it as `Authorization: Bearer`.
         credential,
         event: eventTime(event, now),
@@ -82,10 +105,34 @@ export async function handleWorkshopRoutes(
       if (!entry) throw new DrydockError(ErrorCode.unauthorized, "This login is not on the roster any more.");
       const merged = withProgress({ ...state, roster: [entry] }, ctx.checks.store);
       const mine = merged.state.roster[0] ?? entry;
+      const record = ctx.workshop.labs ? state.labs?.find((l) => l.lab === entry.lab) : undefined;
       sendJson(res, 200, {
         learner: { ...learnerView(mine, state.event, now), ...counts(merged.figures.get(entry.id)) },
+        lab: learnerLabView(record, state.event),
         event: eventTime(state.event, now),
       });
+      return true;
+    }
+    case "POST /api/workshop/lab": {
+      query();
+      await readJsonBody(req, NoBody);
+      if (!learnerId) {
+        throw new DrydockError(ErrorCode.notFound, "Only a learner who joined has a lab of their own here.", {
+          hint: "The lead's own lab is started with `drydock lab up` (or POST /api/lab/up).",
+        });
+      }
+      const { labs } = ctx.workshop;
+      if (!labs) {
+        throw new DrydockError(ErrorCode.conflict, "This agent starts no labs (it runs with --no-lab).", {
+          hint: "Tell the workshop lead: the agent needs a Docker Engine to start learners' labs.",
+        });
+      }
+      const state = roster.require();
+      if (eventOver(state.event, now)) throw eventEnded(state.event);
+      const entry = state.roster.find((r) => r.id === learnerId);
+      if (!entry) throw new DrydockError(ErrorCode.unauthorized, "This login is not on the roster any more.");
+      const record = await labs.restart(entry);
+      sendJson(res, 202, { lab: learnerLabView(record, state.event) });
       return true;
     }
     case "GET /api/workshop/roster": {

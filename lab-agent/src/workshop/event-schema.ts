@@ -17,6 +17,23 @@ export const EventCode = z
 
 const Iso = z.iso.datetime({ offset: true });
 
+/**
+ * What each node of a learner's lab may use: a ceiling per node (Docker's --memory, --cpus,
+ * --pids-limit), so one learner's runaway build or fork bomb cannot take the host from the room.
+ */
+export const LabCaps = z
+  .object({
+    memoryBytes: z
+      .number()
+      .int()
+      .min(256 * 1024 ** 2),
+    /** CPUs as Docker's NanoCpus (1e9 = one CPU). */
+    nanoCpus: z.number().int().min(1e8),
+    pidsLimit: z.number().int().min(256),
+  })
+  .strict();
+export type LabCaps = z.infer<typeof LabCaps>;
+
 export const WorkshopEvent = z
   .object({
     /** Random, per event: results files and learners' credentials belong to one event. */
@@ -26,7 +43,7 @@ export const WorkshopEvent = z
     startedAt: Iso,
     /** Joins are refused from then on; the lead may extend it. */
     until: Iso,
-    /** Labs to keep pre-started for the next learners (not provisioned yet: recorded for the lab side). */
+    /** Labs kept pre-started for the next learners (learner-labs.ts), while seats are left. */
     warm: z.number().int().min(0).max(500),
     /** How long a learner's lab outlives their last activity before it is reaped. */
     reapGraceMinutes: z
@@ -36,6 +53,10 @@ export const WorkshopEvent = z
       .max(24 * 60),
     /** A supervised event reaps no learner's lab before its end (Educates' `orphaned` is off then too). */
     supervised: z.boolean(),
+    /** Reap a learner's lab after the grace period even though the event is supervised (`--reap-supervised`). */
+    reapSupervised: z.boolean().optional(),
+    /** Caps on each node of a learner's lab (engine nodes; the registry has its own, node-spec.ts). */
+    labCaps: LabCaps.optional(),
     /** Active but no new passing deliverable for this long: "stuck" on the lead's roster. */
     stuckAfterMinutes: z.number().int().min(1).max(600),
     /** No activity (terminal input, page, API call) for this long: "idle". */
@@ -86,9 +107,45 @@ export const RosterEntry = z
   .strict();
 export type RosterEntry = z.infer<typeof RosterEntry>;
 
-/** The file: one event and everyone who joined it. */
+/**
+ * provisioning: being started (or retried); ready: every node answers; failed: it did not start
+ * twice (the error and the log tail say why); removed: reaped, or the event ended.
+ */
+export const LabState = z.enum(["provisioning", "ready", "failed", "removed"]);
+export type LabState = z.infer<typeof LabState>;
+
+/** One lab of the event: a learner's, or a warm one no learner has yet. */
+export const LabRecord = z
+  .object({
+    lab: LabId,
+    /** The learner it is theirs; absent for a warm lab not handed out yet. */
+    learner: LearnerId.optional(),
+    /** From Drydock's address pool; held until the lab is removed. */
+    subnet: z.string().optional(),
+    state: LabState,
+    /** Starts tried so far (a failed start is retried once). */
+    attempts: z.number().int().min(0),
+    /** When it entered its state. */
+    since: Iso,
+    /** failed: what went wrong, for the lead and (in plain words) the learner. */
+    error: z.string().max(4000).optional(),
+    /** failed: the last lines of the start's log and of the failing node's own log. */
+    logTail: z.string().max(16_000).optional(),
+    /** removed: why (the learner left for the grace period, the event ended, stop). */
+    removedBecause: z.enum(["reaped", "event-ended", "stopped"]).optional(),
+  })
+  .strict();
+export type LabRecord = z.infer<typeof LabRecord>;
+
+/** The file: one event, everyone who joined it, and the labs provisioned for it. */
 export const WorkshopState = z
-  .object({ version: z.literal(1), event: WorkshopEvent, roster: z.array(RosterEntry) })
+  .object({
+    version: z.literal(1),
+    event: WorkshopEvent,
+    roster: z.array(RosterEntry),
+    /** Absent in a file written before labs were provisioned: no labs. */
+    labs: z.array(LabRecord).optional(),
+  })
   .strict();
 export type WorkshopState = z.infer<typeof WorkshopState>;
 

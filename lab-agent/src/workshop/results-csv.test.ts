@@ -63,8 +63,10 @@ describe("csvField", () => {
 describe("the results CSV", () => {
   const state = (): WorkshopState => {
     let s: WorkshopState = { version: 1, event: newEvent({ seats: 5, code: "ROOM-42" }, T0), roster: [] };
-    for (const name of ["Ana", "=cmd|' /C calc'!A0", "Lima, Budi"]) {
-      s = joinEvent(s, JoinRequest.parse({ code: "ROOM-42", name }), `c-${name}`, T0).state;
+    for (const [i, name] of ["Ana", "=cmd|' /C calc'!A0", "Lima, Budi"].entries()) {
+      // Ids given, so the labs are known: ws-000000000001, …
+      const id = String(i + 1).padStart(12, "0");
+      s = joinEvent(s, JoinRequest.parse({ code: "ROOM-42", name }), `c-${name}`, T0, id).state;
     }
     return touchLearner(s, s.roster[0]?.id as string, "activity", T0 + 60_000);
   };
@@ -85,7 +87,7 @@ describe("the results CSV", () => {
     });
     const run = (results: CheckResult[]) =>
       store.saveRun(
-        { lab: "ws-001", block: "h03-04", startedAt: T0.toString(), durationMs: 1, results },
+        { lab: "ws-000000000001", block: "h03-04", startedAt: T0.toString(), durationMs: 1, results },
         "cli",
       );
     run([
@@ -93,18 +95,22 @@ describe("the results CSV", () => {
       result("image-labels", "pass", "2026-12-02T09:05:00Z"),
     ]);
     run([result("image-non-root", "pass", "2026-12-02T09:20:00Z")]);
-    store.recordActivity("ws-001", "h03-04", "terminal", T0);
-    store.recordActivity("ws-001", "h03-04", "terminal", T0 + 60_000);
-    store.recordActivity("ws-002", "h03-04", "page", T0);
+    store.recordActivity("ws-000000000001", "h03-04", "terminal", T0);
+    store.recordActivity("ws-000000000001", "h03-04", "terminal", T0 + 60_000);
+    store.recordActivity("ws-000000000002", "h03-04", "page", T0);
 
-    expect(learnerFigures(store, "ws-001")).toEqual({
+    expect(learnerFigures(store, "ws-000000000001")).toEqual({
       checksPassed: 2,
       checksTried: 2,
       practiceMinutes: 1.5, // one minute between the ticks, and the credit a tick earns (practice-time.ts)
       lastProgressAt: "2026-12-02T09:20:00.000Z",
       lastActivityAt: "2026-12-02T09:01:00.000Z",
     });
-    expect(learnerFigures(store, "ws-009")).toEqual({ checksPassed: 0, checksTried: 0, practiceMinutes: 0 });
+    expect(learnerFigures(store, "ws-000000000009")).toEqual({
+      checksPassed: 0,
+      checksTried: 0,
+      practiceMinutes: 0,
+    });
 
     const s = state();
     const text = resultsCsv(s, store, T0 + 2 * 60_000);
@@ -125,7 +131,7 @@ describe("the results CSV", () => {
       [
         "1",
         "Ana",
-        "ws-001",
+        "ws-000000000001",
         "active",
         "2026-12-02T09:00:00.000Z",
         "2026-12-02T09:01:00.000Z",
@@ -137,7 +143,7 @@ describe("the results CSV", () => {
       [
         "2",
         "'=cmd|' /C calc'!A0",
-        "ws-002",
+        "ws-000000000002",
         "active",
         "2026-12-02T09:00:00.000Z",
         "2026-12-02T09:00:00.000Z",
@@ -145,7 +151,7 @@ describe("the results CSV", () => {
         "0",
         "0.5",
       ],
-      ["3", "Lima, Budi", "ws-003", "joined", "2026-12-02T09:00:00.000Z", "", "0", "0", "0"],
+      ["3", "Lima, Budi", "ws-000000000003", "joined", "2026-12-02T09:00:00.000Z", "", "0", "0", "0"],
     ]);
     expect(resultsFileName(s)).toBe(`results-${s.event.id}.csv`);
   });

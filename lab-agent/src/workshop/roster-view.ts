@@ -1,5 +1,5 @@
 import type { DeliverableStats, PracticeTime } from "../progress/progress-store.ts";
-import type { WorkshopEvent, WorkshopState } from "./event-schema.ts";
+import type { LabRecord, WorkshopEvent, WorkshopState } from "./event-schema.ts";
 import { eventOver, learnerView } from "./roster.ts";
 
 /**
@@ -87,9 +87,16 @@ export function eventTime(event: WorkshopEvent, now: number) {
 export function rosterView(state: WorkshopState, store: ProgressSource, now: number) {
   const { event } = state;
   const merged = withProgress(state, store);
+  const labs = state.labs ?? [];
   const learners = [...merged.state.roster]
     .sort((a, b) => a.seat - b.seat)
-    .map((r) => ({ ...learnerView(r, event, now), ...counts(merged.figures.get(r.id)) }));
+    .map((r) => ({
+      ...learnerView(r, event, now),
+      ...counts(merged.figures.get(r.id)),
+      labState: labView(labs.find((l) => l.lab === r.lab)),
+    }));
+  const labCounts = { provisioning: 0, ready: 0, failed: 0, removed: 0 };
+  for (const l of labs) labCounts[l.state]++;
   const byStatus = { joined: 0, idle: 0, active: 0, stuck: 0 };
   for (const l of learners) byStatus[l.status]++;
   return {
@@ -108,6 +115,21 @@ export function rosterView(state: WorkshopState, store: ProgressSource, now: num
     },
     counts: byStatus,
     learners,
+    /** Every lab of the event (warm ones too), by state; `warm`: started, no learner yet. */
+    labs: { ...labCounts, warm: labs.filter((l) => !l.learner && l.state !== "removed").length },
+  };
+}
+
+/** A learner's lab as the lead sees it: its state, and why it failed with the log tail. */
+function labView(record: LabRecord | undefined) {
+  if (!record) return null;
+  return {
+    state: record.state,
+    since: record.since,
+    attempts: record.attempts,
+    error: record.error ?? null,
+    logTail: record.logTail ?? null,
+    removedBecause: record.removedBecause ?? null,
   };
 }
 export type RosterView = ReturnType<typeof rosterView>;

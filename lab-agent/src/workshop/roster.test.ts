@@ -31,8 +31,8 @@ const state = (seats = 3, opts = {}): WorkshopState => ({
   event: newEvent({ seats, code: "K7QF-3MZP", ...opts }, T0),
   roster: [],
 });
-const join_ = (s: WorkshopState, name: string, code = "K7QF-3MZP", at = T0) =>
-  joinEvent(s, JoinRequest.parse({ code, name }), `cred-${name}`, at);
+const join_ = (s: WorkshopState, name: string, code = "K7QF-3MZP", at = T0, id?: string) =>
+  joinEvent(s, JoinRequest.parse({ code, name }), `cred-${name}`, at, id);
 const codeOf = (fn: () => unknown) => {
   try {
     fn();
@@ -100,10 +100,13 @@ describe("joinEvent", () => {
     expect(a.entry).toMatchObject({
       name: "Ana",
       seat: 1,
-      lab: "ws-001",
+      lab: `ws-${a.entry.id}`,
       joinedAt: "2026-12-02T09:00:00.000Z",
     });
-    expect(b.entry).toMatchObject({ seat: 2, lab: "ws-002" });
+    // Named by the learner's random id, never by the seat: an earlier event's ws-001 is not theirs.
+    expect(a.entry.id).toMatch(/^[a-f0-9]{12}$/);
+    expect(b.entry).toMatchObject({ seat: 2, lab: `ws-${b.entry.id}` });
+    expect(join_(s, "Citra", "K7QF-3MZP", T0, "0123456789ab").entry.lab).toBe("ws-0123456789ab");
     expect(a.entry.credentialDigest).toBe(credentialDigest("cred-Ana"));
     expect(JSON.stringify(b.state)).not.toContain("cred-Ana");
     expect(b.state.roster).toHaveLength(2);

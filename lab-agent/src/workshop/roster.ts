@@ -16,6 +16,8 @@ import { withFileLock } from "../common/file-lock.ts";
 import { AddressPool, DEFAULT_POOL, type PoolConfig } from "./address-pool.ts";
 import {
   type JoinRequest,
+  type LabCaps,
+  type LabRecord,
   type LearnerId,
   type LearnerStatus,
   type RosterEntry,
@@ -103,8 +105,12 @@ export interface NewEventOptions {
   warm?: number;
   reapGraceMinutes?: number;
   supervised?: boolean;
+  /** Reap learners' labs after the grace period even in a supervised event. */
+  reapSupervised?: boolean;
   stuckAfterMinutes?: number;
   idleAfterMinutes?: number;
+  /** Caps on each node of a learner's lab; default learner-labs.ts DEFAULT_LAB_CAPS. */
+  labCaps?: LabCaps;
 }
 
 export const DEFAULT_EVENT_HOURS = 4;
@@ -125,6 +131,8 @@ export function newEvent(opts: NewEventOptions, now: number): WorkshopEvent {
     warm: opts.warm ?? 0,
     reapGraceMinutes: opts.reapGraceMinutes ?? 15,
     supervised: opts.supervised ?? false,
+    ...(opts.reapSupervised ? { reapSupervised: true } : {}),
+    ...(opts.labCaps ? { labCaps: opts.labCaps } : {}),
     stuckAfterMinutes: opts.stuckAfterMinutes ?? 10,
     idleAfterMinutes: opts.idleAfterMinutes ?? 5,
   });
@@ -193,9 +201,18 @@ export function nameKey(name: string): string {
   return name.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
 }
 
-/** Each seat's lab id (lab-names.ts LabId): ws-001, ws-002, … */
-export function learnerLabId(seat: number): string {
-  return `ws-${String(seat).padStart(3, "0")}`;
+/**
+ * A learner's lab id (lab-names.ts LabId), from their id: ws-<12 hex>. Learner ids are random per
+ * event, so a lab (and its records in progress.db, keyed by lab) never carries over from an
+ * earlier event's seat. A warm lab is started as ws-<id> of the learner id it will give.
+ */
+export function learnerLabId(id: LearnerId): string {
+  return `ws-${id}`;
+}
+
+/** A new learner id: 12 random hex digits. */
+export function newLearnerId(): LearnerId {
+  return randomBytes(6).toString("hex");
 }
 
 export function credentialDigest(credential: string): string {
@@ -212,6 +229,8 @@ export function joinEvent(
   req: JoinRequest,
   credential: string,
   now: number,
+  /** The id to give (a warm lab's, learner-labs.ts); a new random one otherwise. */
+  presetId?: LearnerId,
 ): { state: WorkshopState; entry: RosterEntry } {
   const { event, roster } = state;
   if (eventOver(event, now)) throw eventEnded(event);
@@ -222,11 +241,15 @@ export function joinEvent(
   let seat = 1;
   while (used.has(seat)) seat++;
   if (seat > event.seats) throw workshopFull(event.seats);
+  const id = presetId ?? newLearnerId();
+  if (roster.some((r) => r.id === id)) {
+    throw new DrydockError(ErrorCode.internal, `Learner id ${id} is already on the roster.`);
+  }
   const entry: RosterEntry = {
-    id: randomBytes(6).toString("hex"),
+    id,
     name: req.name,
     seat,
-    lab: learnerLabId(seat),
+    lab: learnerLabId(id),
     credentialDigest: credentialDigest(credential),
     joinedAt: iso(now),
   };
@@ -308,6 +331,17 @@ function clock(at: string): string {
     .toISOString()
     .replace("T", " ")
     .replace(/:\d\d\.\d+Z$/, " UTC");
+}
+
+/** Subnets held by the event's labs, by lab id: each lab not removed, and learners' with no lab record. */
+export function heldSubnets(state: WorkshopState): Record<string, string> {
+  const labs = state.labs ?? [];
+  const held: Record<string, string> = {};
+  for (const r of state.roster) {
+    if (r.subnet && !labs.some((l) => l.lab === r.lab)) held[r.lab] = r.subnet;
+  }
+  for (const l of labs) if (l.subnet && l.state !== "removed") held[l.lab] = l.subnet;
+  return held;
 }
 
 // ---------- persistence
@@ -426,17 +460,20 @@ export class Roster {
       }
       // The previous event's roster is kept beside it: its results can still be exported.
       if (state) writeState(archivedPath(dirname(this.path), state.event.id), state);
-      return { version: 1, event, roster: [] };
+      return { version: 1, event, roster: [], labs: [] };
     }, true);
   }
 
   /** A new learner; returns their entry and their credential (shown once, only its digest is kept). */
-  async join(req: JoinRequest): Promise<{ entry: RosterEntry; credential: string; event: WorkshopEvent }> {
+  async join(
+    req: JoinRequest,
+    opts: { id?: LearnerId } = {},
+  ): Promise<{ entry: RosterEntry; credential: string; event: WorkshopEvent }> {
     const credential = randomBytes(32).toString("base64url");
     let entry: RosterEntry | undefined;
     const state = await this.update((s) => {
       if (!s) throw noEvent();
-      const joined = joinEvent(s, req, credential, this.now());
+      const joined = joinEvent(s, req, credential, this.now(), opts.id);
       entry = joined.entry;
       return joined.state;
     });
@@ -495,19 +532,55 @@ export class Roster {
   /**
    * The learner's lab network from Drydock's pool, kept in their entry so it survives restarts.
    * `inUse`: subnets of the host's existing Docker networks (address-pool.ts subnetsOfNetworks).
+   * The learner's lab record, when there is one, holds the same subnet.
    */
   async assignSubnet(id: LearnerId, inUse: readonly string[]): Promise<string> {
+    const entry = this.require().roster.find((r) => r.id === id);
+    if (!entry) throw new DrydockError(ErrorCode.notFound, `No learner ${id} on this workshop's roster.`);
+    return this.assignLabSubnet(entry.lab, inUse);
+  }
+
+  /**
+   * A lab's network from Drydock's pool (a warm lab has no learner yet), kept in its lab record
+   * and in its learner's entry. Held: every lab not removed, and learners' subnets with no record.
+   */
+  async assignLabSubnet(lab: string, inUse: readonly string[]): Promise<string> {
     let subnet = "";
     await this.update((s) => {
       if (!s) throw noEvent();
-      if (!s.roster.some((r) => r.id === id)) {
-        throw new DrydockError(ErrorCode.notFound, `No learner ${id} on this workshop's roster.`);
+      const labs = s.labs ?? [];
+      const learner = s.roster.find((r) => r.lab === lab);
+      if (!learner && !labs.some((l) => l.lab === lab)) {
+        throw new DrydockError(ErrorCode.notFound, `No lab ${lab} in this workshop.`);
       }
-      const held = Object.fromEntries(s.roster.flatMap((r) => (r.subnet ? [[r.id, r.subnet]] : [])));
-      subnet = new AddressPool(this.pool, held).allocate(id, inUse);
-      return { ...s, roster: s.roster.map((r) => (r.id === id ? { ...r, subnet } : r)) };
+      subnet = new AddressPool(this.pool, heldSubnets(s)).allocate(lab, inUse);
+      return {
+        ...s,
+        roster: s.roster.map((r) => (r.lab === lab ? { ...r, subnet } : r)),
+        labs: labs.map((l) => (l.lab === lab ? { ...l, subnet } : l)),
+      };
     });
     return subnet;
+  }
+
+  /**
+   * Changes the event's lab records under the lock: `fn` gets the state and returns the new list.
+   * A learner's entry follows their lab's subnet.
+   */
+  async updateLabs(fn: (state: WorkshopState) => LabRecord[]): Promise<WorkshopState> {
+    return this.update((s) => {
+      if (!s) throw noEvent();
+      const labs = fn(s);
+      const subnets = new Map(labs.flatMap((l) => (l.subnet ? [[l.lab, l.subnet] as const] : [])));
+      return {
+        ...s,
+        roster: s.roster.map((r) => {
+          const subnet = subnets.get(r.lab);
+          return subnet && subnet !== r.subnet ? { ...r, subnet } : r;
+        }),
+        labs,
+      };
+    });
   }
 
   /** Read-modify-write under the file's lock, buffered activity merged in. */

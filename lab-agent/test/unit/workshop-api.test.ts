@@ -59,6 +59,7 @@ const lead = (path: string, body?: unknown) =>
 const joinAs = (name: string, code = CODE) => call("/api/workshop/join", { body: { code, name } });
 
 const learners: Record<string, { credential: string; id: string }> = {};
+const labOf = (who: string) => `ws-${learners[who]?.id}`;
 
 describe("the workshop API", () => {
   it("answers 404 'no workshop' before the lead started one", async () => {
@@ -73,7 +74,10 @@ describe("the workshop API", () => {
     await new Roster(home).start(newEvent({ seats: 3, code: CODE }, Date.now()));
     const r = await joinAs("  Ana   Lima ", "room 4242");
     expect(r.status).toBe(201);
-    expect(r.json.learner).toMatchObject({ name: "Ana Lima", seat: 1, lab: "ws-001" });
+    const id = (r.json.learner as { id: string }).id;
+    // Their lab is named by their random id; this agent has no engine (--no-lab), so starts none.
+    expect(r.json.learner).toMatchObject({ name: "Ana Lima", seat: 1, lab: `ws-${id}` });
+    expect(r.json.labState).toBe("none");
     expect(r.json.credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(r.json.event).toMatchObject({ over: false, endedAt: null });
     expect(r.text).not.toContain(CODE);
@@ -168,8 +172,8 @@ describe("the workshop API", () => {
 
   it("gives the lead the live roster with everyone's state, figures from progress.db, and the code", async () => {
     const store = new ProgressStore(home);
-    store.recordActivity("ws-001", "h03-04", "terminal", Date.now() - 60_000);
-    store.recordActivity("ws-001", "h03-04", "terminal", Date.now());
+    store.recordActivity(labOf("ana"), "h03-04", "terminal", Date.now() - 60_000);
+    store.recordActivity(labOf("ana"), "h03-04", "terminal", Date.now());
     store.close();
     const r = await lead("/api/workshop/roster");
     expect(r.status).toBe(200);
@@ -198,7 +202,9 @@ describe("the workshop API", () => {
   });
 
   it("answers 'workshop full' for the fourth of three seats", async () => {
-    expect((await joinAs("Citra")).status).toBe(201);
+    const c = await joinAs("Citra");
+    expect(c.status).toBe(201);
+    learners.citra = { credential: c.json.credential as string, id: (c.json.learner as { id: string }).id };
     const r = await joinAs("Dewi");
     expect(r.status).toBe(409);
     expect(r.json.error).toMatchObject({
@@ -219,9 +225,9 @@ describe("the workshop API", () => {
       "seat,name,lab,status,joined_at,last_activity_at,checks_passed,checks_tried,practice_minutes",
     );
     expect(lines.slice(1, 4).map((l) => l.split(",").slice(0, 3))).toEqual([
-      ["1", "Ana Lima", "ws-001"],
-      ["2", "Budi", "ws-002"],
-      ["3", "Citra", "ws-003"],
+      ["1", "Ana Lima", labOf("ana")],
+      ["2", "Budi", labOf("budi")],
+      ["3", "Citra", labOf("citra")],
     ]);
   });
 
