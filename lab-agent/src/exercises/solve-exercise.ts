@@ -160,7 +160,15 @@ async function stopScriptsOnLaptop(docker: Docker, laptop: string): Promise<void
       AttachStdout: false,
       AttachStderr: false,
     });
-    await exec.start({ Detach: true });
+    // Attached and read to its end (pkill takes a moment): a detached start's open response
+    // would keep `drydock` from exiting.
+    const stream = await exec.start({});
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      stream.on("end", done).on("close", done).on("error", done).resume();
+      setTimeout(done, 10_000).unref();
+    });
+    stream.destroy();
   } catch {
     // The lab is gone or laptop is stopped: nothing of the script runs any more.
   }

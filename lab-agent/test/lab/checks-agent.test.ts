@@ -23,7 +23,8 @@ afterAll(async () => {
 
 describe.sequential(`checks through the agent, on lab ${t.lab}`, () => {
   it("Ctrl-C on `drydock solve` stops its script in the lab too; the solve run again finishes it", async () => {
-    const said = await drydockKilledAt(["solve", "h03-04", "--lab", t.lab], "Solving h03-04", {
+    // Interrupted once the script is at work in the lab (a line it prints, shown with --verbose).
+    const said = await drydockKilledAt(["solve", "h03-04", "--lab", t.lab, "--verbose"], "solve: wrote", {
       home: t.home,
       signal: "SIGINT",
     });
@@ -31,7 +32,8 @@ describe.sequential(`checks through the agent, on lab ${t.lab}`, () => {
     const left = await execIn(await hostDocker(), t.lab, "laptop", ["pgrep", "-af", "/workspace/.drydock/"]);
     expect(left.output.trim()).toBe("");
     await t.solve("h03-04");
-  });
+    // The solve's image build, twice on a loaded 2-core host: minutes.
+  }, 600_000);
 
   it("the agent's API runs and serves results, re-runs them after lab events, and keeps them across a restart", async () => {
     const latestOf = async (agent: Awaited<ReturnType<typeof startAgent>>) => {
