@@ -295,7 +295,9 @@ describe.sequential(`drills on one solved swarm, lab ${t.lab}`, () => {
       await manager("docker service scale reg-case_case-api=2 >/dev/null");
     });
     await noProber();
-  });
+    // Six rollouts (no limit, the stack's limit, the drill's, the learner's, the stack's, one
+    // replica): ~300 s on a loaded 2-core host.
+  }, 600_000);
 
   it("bad-image-rollout: the monitor catches it, Swarm rolls back per policy, the previous digest keeps serving", async () => {
     const before = await manager(
