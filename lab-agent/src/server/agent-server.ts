@@ -124,7 +124,15 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const terminals: TerminalScopes = {
     registryFor(credential) {
       const scope = scopes.forCredential(credential);
-      return { registry: scope.registry, onInput: scope.practice.terminalInput };
+      const { learner } = scope;
+      const onInput = learner
+        ? () => {
+            scope.practice.terminalInput();
+            // Typing is activity even before any block is known (the roster's state, and reaping).
+            void roster.touch(learner, "activity");
+          }
+        : scope.practice.terminalInput;
+      return { registry: scope.registry, onInput };
     },
     watchable(credential, terminalId) {
       leadOnly(credential);

@@ -169,6 +169,8 @@ export async function handleWorkshopRoutes(
     case "GET /api/workshop/roster": {
       leadOnly(ctx.credential);
       query();
+      // Touches (a learner's typing) are buffered: written now, so the dashboard is live.
+      await roster.flush();
       const view = rosterView(roster.require(), ctx.checks.store, now);
       sendJson(res, 200, {
         ...view,

@@ -5,6 +5,7 @@ import Docker from "dockerode";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { RosterAnswer, rowCells } from "../../../site/src/lib/workshop-dashboard.ts";
 import { type AgentServer, startAgentServer } from "../../src/server/agent-server.ts";
 import type { ServerMessage } from "../../src/terminal/protocol.ts";
 import type { TerminalLauncher } from "../../src/terminal/terminal-launcher.ts";
@@ -346,6 +347,11 @@ describe("the lead watching a learner's terminal", () => {
     expect(row.terminals.map((t: Json) => t.id)).toContain(anaTerminal);
     expect(row).toHaveProperty("currentBlock");
     expect(row.labState.state).toBe("ready");
+    // The dashboard page reads this very answer (site/src/lib/workshop-dashboard.ts).
+    const parsed = RosterAnswer.safeParse(roster.json);
+    expect(parsed.success).toBe(true);
+    const cells = rowCells(parsed.data?.learners.find((l) => l.id === ana.id) as never, 20);
+    expect(cells.slice(0, 4)).toEqual(["1", "Ana", "active", "ready"]);
 
     expect((await call(`/api/workshop/learners/${ana.id}/reset`, ana.cred, {})).status).toBe(403);
     expect((await call("/api/workshop/learners/nothex/reset", token, {})).status).toBe(400);
