@@ -46,6 +46,7 @@ export default defineConfig({
             { label: "Mentor review", slug: "reviews/mentor" },
           ],
         },
+        { label: "Workshop", items: [{ label: "Lead's dashboard", slug: "workshop/lead" }] },
       ],
     }),
     mdx(),

@@ -9,7 +9,8 @@ import type { LabId } from "../lab/lab-names.ts";
 import { PracticeRecorder } from "../progress/practice-recorder.ts";
 import type { Watermarks } from "../terminal/flow-control.ts";
 import { SessionRegistry, type TerminalLimits } from "../terminal/session-registry.ts";
-import { handleTerminalSocket } from "../terminal/terminal-socket.ts";
+import type { TerminalLauncher } from "../terminal/terminal-launcher.ts";
+import { handleTerminalSocket, type TerminalScopes } from "../terminal/terminal-socket.ts";
 import { dockerLabStarter } from "../workshop/docker-lab-starter.ts";
 import { type LabStarter, LearnerLabs } from "../workshop/learner-labs.ts";
 import { Roster, WrongCodeThrottle } from "../workshop/roster.ts";
@@ -22,12 +23,14 @@ import {
   TOKEN_CREDENTIAL,
 } from "./auth.ts";
 import { HTTP_STATUS, sendError } from "./http-json.ts";
+import { LabScopes } from "./lab-scopes.ts";
 import { RefusalLog } from "./refusal-log.ts";
 import { hostAllowed, originAllowed, type RequestGuard, requestGuard } from "./request-guard.ts";
 import { parseTarget, safePath } from "./request-target.ts";
 import { setSecurityHeaders } from "./security-headers.ts";
 import { serveStatic } from "./static-files.ts";
 import { type TicketGrant, TicketStore } from "./tickets.ts";
+import { leadOnly } from "./workshop-routes.ts";
 
 export const TERMINAL_SOCKET_PATH = "/ws/terminal";
 /** Largest WebSocket message: a 32 Ki-character paste in JSON fits; anything bigger is closed with 1009. */
@@ -61,6 +64,8 @@ export interface AgentServerOptions {
   learnerLabs?: LabStarter;
   /** How often the workshop's labs are reaped and the warm pool topped up (default 30 s). */
   workshopTickMs?: number;
+  /** How terminals' processes start, in every lab (default `docker exec`); tests pass a fake. */
+  terminalLauncher?: TerminalLauncher;
 }
 
 export interface AgentServer {
@@ -84,6 +89,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.watermarks ? { watermarks: opts.watermarks } : {}),
+    ...(opts.terminalLauncher ? { launcher: opts.terminalLauncher } : {}),
     onEvent: (e) => log.info({ terminal: e.id, node: e.node }, `terminal ${e.kind}`),
   });
   const lifecycle = {};
@@ -104,6 +110,35 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       })
     : undefined;
   const workshop = { roster, throttle: new WrongCodeThrottle(), ...(labs ? { labs } : {}) };
+  // Which lab each credential acts on: the token the lead's (this agent's), a learner their own.
+  const scopes = new LabScopes({
+    lead: { lab: opts.lab, registry, checks, practice },
+    roster,
+    docker: opts.docker,
+    home: opts.home,
+    learnersHaveLabs: labs !== undefined,
+    ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+    ...(opts.terminalLauncher ? { launcher: opts.terminalLauncher } : {}),
+    onTerminalEvent: (e) => log.info({ terminal: e.id, node: e.node }, `terminal ${e.kind}`),
+  });
+  const terminals: TerminalScopes = {
+    registryFor(credential) {
+      const scope = scopes.forCredential(credential);
+      const { learner } = scope;
+      const onInput = learner
+        ? () => {
+            scope.practice.terminalInput();
+            // Typing is activity even before any block is known (the roster's state, and reaping).
+            void roster.touch(learner, "activity");
+          }
+        : scope.practice.terminalInput;
+      return { registry: scope.registry, onInput };
+    },
+    watchable(credential, terminalId) {
+      leadOnly(credential);
+      return scopes.anyTerminal(terminalId).session;
+    },
+  };
   let guard: RequestGuard = requestGuard(opts.host, opts.port);
   let port = opts.port;
 
@@ -195,6 +230,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         tickets,
         credential,
         workshop,
+        scopes,
         eventStreams,
         maxEventStreams: MAX_EVENT_STREAMS,
       });
@@ -294,7 +330,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     socket.once("close", settled);
     wss.handleUpgrade(req, socket, head, (ws) => {
       settled();
-      handleTerminalSocket(ws, { registry, log, tickets, refusals, onInput: practice.terminalInput });
+      handleTerminalSocket(ws, { terminals, log, tickets, refusals });
     });
   });
 
@@ -321,7 +357,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     origin,
     registry,
     async close() {
-      await registry.closeAll();
+      await scopes.closeAll();
       // No new round starts. A lab still starting is not waited for (that can take minutes): its
       // record stays "provisioning" and the next agent's first round starts it again.
       labs?.stop();

@@ -16,6 +16,7 @@ import type { SessionRegistry } from "../terminal/session-registry.ts";
 import { handleCheckRoutes } from "./check-routes.ts";
 import { handleDrillRoutes } from "./drill-routes.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
+import type { LabScopes } from "./lab-scopes.ts";
 import { streamProgress } from "./progress-stream.ts";
 import { handleQuizRoutes } from "./quiz-routes.ts";
 import { handleScoreRoutes } from "./score-routes.ts";
@@ -45,6 +46,8 @@ export interface ApiContext {
   /** Open check event streams per credential, and the most allowed. */
   eventStreams: Map<string, number>;
   maxEventStreams: number;
+  /** Which lab each credential acts on: the lead's (registry, checks, practice above) or a learner's own. */
+  scopes: LabScopes;
 }
 
 /** The drill step this agent runs now: one at a time, kept across requests. */
@@ -71,9 +74,20 @@ export async function handleApi(
   const query = Object.fromEntries(url.searchParams);
   const route = `${method} ${path}`;
 
-  // A learner's login and the join route reach the workshop routes only: every other route
-  // acts on this agent's lab, which is the lead's (learners' own labs are not provisioned yet).
+  // The workshop routes sort out who may use each of them (workshop-routes.ts).
   if (await handleWorkshopRoutes(req, res, url, ctx)) return;
+  // Terminals, tickets, checks and practice act on the credential's own lab: the lead's for the
+  // token, a learner's own for theirs (from the roster, never from the request).
+  const scope = ctx.scopes.forCredential(ctx.credential);
+  const scoped: ApiContext = {
+    ...ctx,
+    lab: scope.lab,
+    registry: scope.registry,
+    checks: scope.checks,
+    practice: scope.practice,
+  };
+  if (await handleLabRoutes(req, res, url, scoped)) return;
+  // Everything else acts on this agent's lab, which is the lead's.
   leadOnly(ctx.credential);
 
   if (route === "GET /api/version") {
@@ -95,45 +109,77 @@ export async function handleApi(
     const body = await readJsonBody(req, action === "up" || action === "reset" ? LabUpBody : NoBody);
     return runLabAction(res, ctx, action, body as z.infer<typeof LabUpBody>);
   }
-  if (route === "GET /api/terminals") {
-    const { node } = parseOrBadRequest(TerminalsQuery, query, "query");
-    const terminals = ctx.registry.list().filter((t) => !node || t.node === node);
-    return sendJson(res, 200, { terminals, limits: ctx.registry.limits });
-  }
-  if (route === "POST /api/terminals") {
-    parseOrBadRequest(NoQuery, query, "query");
-    const body = await readJsonBody(req, CreateTerminal);
-    const session = await ctx.registry.create(body.node, body.cols, body.rows);
-    return sendJson(res, 201, { terminal: session.info() });
-  }
-  if (route === "POST /api/tickets") {
-    parseOrBadRequest(NoQuery, query, "query");
-    const grant = await readJsonBody(req, TicketGrant);
-    // Refuse now, in plain words, what the ticket could not be used for anyway.
-    if (grant.purpose === "terminal-attach") ctx.registry.get(grant.terminalId);
-    if (grant.purpose === "check-events") ctx.checks.exercise(grant.block);
-    return sendJson(res, 201, { purpose: grant.purpose, ...ctx.tickets.mint(ctx.credential, grant) });
-  }
-  const flowId = /^GET \/api\/terminals\/([^/]+)\/flow$/.exec(route)?.[1];
-  if (flowId !== undefined) {
-    parseOrBadRequest(NoQuery, query, "query");
-    const id = parseOrBadRequest(TerminalId, flowId, "path");
-    return sendJson(res, 200, ctx.registry.get(id).flowState());
-  }
-  const closeId = /^DELETE \/api\/terminals\/([^/]+)$/.exec(route)?.[1];
-  if (closeId !== undefined) {
-    const id = parseOrBadRequest(TerminalId, closeId, "path");
-    await ctx.registry.close(id);
-    res.writeHead(204).end();
-    return;
-  }
-  if (await handleCheckRoutes(req, res, url, ctx)) return;
   if (await handleScoreRoutes(req, res, url, ctx)) return;
   if (await handleQuizRoutes(req, res, url, ctx)) return;
   if (await handleDrillRoutes(req, res, url, { ...ctx, drills: DRILL_STEP })) return;
   throw new DrydockError(ErrorCode.notFound, `There is no API route ${method} ${path}.`, {
     hint: "See lab-agent/src/server/README.md for the routes.",
   });
+}
+
+/**
+ * The routes on the credential's own lab (`ctx` is already scoped to it): terminals, tickets,
+ * checks, practice time and progress. Returns false when the route is not one of these.
+ */
+async function handleLabRoutes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: ApiContext,
+): Promise<boolean> {
+  const method = req.method ?? "GET";
+  const path = url.pathname.replace(/\/+$/, "");
+  const query = Object.fromEntries(url.searchParams);
+  const route = `${method} ${path}`;
+  const scope = ctx.scopes.forCredential(ctx.credential);
+  if (route === "GET /api/terminals") {
+    const { node } = parseOrBadRequest(TerminalsQuery, query, "query");
+    const terminals = ctx.registry.list().filter((t) => !node || t.node === node);
+    sendJson(res, 200, { terminals, limits: ctx.registry.limits });
+    return true;
+  }
+  if (route === "POST /api/terminals") {
+    parseOrBadRequest(NoQuery, query, "query");
+    const body = await readJsonBody(req, CreateTerminal);
+    ctx.scopes.requireReady(scope);
+    const session = await ctx.registry.create(body.node, body.cols, body.rows);
+    sendJson(res, 201, { terminal: session.info() });
+    return true;
+  }
+  if (route === "POST /api/tickets") {
+    parseOrBadRequest(NoQuery, query, "query");
+    const grant = await readJsonBody(req, TicketGrant);
+    // Refuse now, in plain words, what the ticket could not be used for anyway.
+    if (grant.purpose === "terminal-open") ctx.scopes.requireReady(scope);
+    if (grant.purpose === "terminal-attach") ctx.registry.get(grant.terminalId);
+    if (grant.purpose === "terminal-watch") {
+      // Watching is the workshop lead's: a read-only view of any lab's terminal.
+      leadOnly(ctx.credential);
+      ctx.scopes.anyTerminal(grant.terminalId);
+    }
+    if (grant.purpose === "check-events") ctx.checks.exercise(grant.block);
+    sendJson(res, 201, { purpose: grant.purpose, ...ctx.tickets.mint(ctx.credential, grant) });
+    return true;
+  }
+  const flowId = /^GET \/api\/terminals\/([^/]+)\/flow$/.exec(route)?.[1];
+  if (flowId !== undefined) {
+    parseOrBadRequest(NoQuery, query, "query");
+    const id = parseOrBadRequest(TerminalId, flowId, "path");
+    sendJson(res, 200, ctx.registry.get(id).flowState());
+    return true;
+  }
+  const closeId = /^DELETE \/api\/terminals\/([^/]+)$/.exec(route)?.[1];
+  if (closeId !== undefined) {
+    const id = parseOrBadRequest(TerminalId, closeId, "path");
+    await ctx.registry.close(id);
+    res.writeHead(204).end();
+    return true;
+  }
+  if (await handleCheckRoutes(req, res, url, ctx)) return true;
+  if (route === "POST /api/practice/page" || route === "GET /api/progress") {
+    return handleScoreRoutes(req, res, url, ctx);
+  }
+  return false;
 }
 
 async function runLabAction(

@@ -21,6 +21,8 @@ export const MAX_OUTSTANDING = 64;
 export const TicketGrant = z.discriminatedUnion("purpose", [
   z.object({ purpose: z.literal("terminal-open"), node: TerminalNode }).strict(),
   z.object({ purpose: z.literal("terminal-attach"), terminalId: TerminalId }).strict(),
+  /** The workshop lead only: a read-only view of any lab's terminal (workshop dashboard's "watch"). */
+  z.object({ purpose: z.literal("terminal-watch"), terminalId: TerminalId }).strict(),
   z.object({ purpose: z.literal("check-events"), block: BlockId }).strict(),
 ]);
 export type TicketGrant = z.infer<typeof TicketGrant>;
@@ -103,6 +105,8 @@ function describe(g: TicketGrant): string {
       return `opening a terminal on ${g.node}`;
     case "terminal-attach":
       return `attaching to terminal ${g.terminalId.slice(0, 8)}…`;
+    case "terminal-watch":
+      return `watching terminal ${g.terminalId.slice(0, 8)}…`;
     case "check-events":
       return `the ${g.block} check events`;
   }

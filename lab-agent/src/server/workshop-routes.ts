@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
-import { JoinRequest } from "../workshop/event-schema.ts";
+import { JoinRequest, LearnerId } from "../workshop/event-schema.ts";
 import { type LearnerLabs, learnerLabView } from "../workshop/learner-labs.ts";
 import { resultsCsv, resultsFileName } from "../workshop/results-csv.ts";
 import {
@@ -14,6 +14,7 @@ import {
 import { counts, eventTime, type ProgressSource, rosterView, withProgress } from "../workshop/roster-view.ts";
 import { ANONYMOUS_CREDENTIAL, learnerIdOf, TOKEN_CREDENTIAL } from "./auth.ts";
 import { parseOrBadRequest, readJsonBody, sendJson } from "./http-json.ts";
+import type { LabScopes } from "./lab-scopes.ts";
 
 export interface WorkshopRouteContext {
   /** Who is asking: the lead's token, a learner (`learner:<id>`), or nobody (join only). */
@@ -27,6 +28,8 @@ export interface WorkshopRouteContext {
   };
   /** progress.db: each learner's checks and practice, by their lab id. */
   checks: { store: ProgressSource };
+  /** Learners' terminals and current blocks (lab-scopes.ts), for the roster and a reset. */
+  scopes: Pick<LabScopes, "terminalsOf" | "currentBlock" | "closeTerminals">;
 }
 
 const NoQuery = z.object({}).strict();
@@ -39,7 +42,8 @@ const ExtendBody = z.object({ minutes: z.number().int().min(1).max(240) }).stric
  * GET /api/workshop/me (the learner): their own entry, their lab's state and the event's time.
  * POST /api/workshop/lab {} (the learner): start their lab again (after it was reaped or failed).
  * GET /api/workshop/roster, POST /api/workshop/extend {minutes}, POST /api/workshop/end,
- * GET /api/workshop/results.csv: the lead (the agent's token) only.
+ * GET /api/workshop/results.csv, POST /api/workshop/learners/<id>/reset {}: the lead (the agent's
+ * token) only.
  * Returns false when the route is not one of these.
  */
 export async function handleWorkshopRoutes(
@@ -56,6 +60,33 @@ export async function handleWorkshopRoutes(
   // Calls here are not activity (a page polls /me whether anyone is there): practice is, and it
   // is read from progress.db by the learner's lab (results-csv.ts withProgress).
   const learnerId = learnerIdOf(ctx.credential);
+
+  const resetId = /^POST \/api\/workshop\/learners\/([^/]+)\/reset$/.exec(route)?.[1];
+  if (resetId !== undefined) {
+    leadOnly(ctx.credential);
+    const id = parseOrBadRequest(LearnerId, resetId, "path");
+    query();
+    await readJsonBody(req, NoBody);
+    const { labs } = ctx.workshop;
+    if (!labs) {
+      throw new DrydockError(ErrorCode.conflict, "This agent starts no labs (it runs with --no-lab).", {
+        hint: "Run the workshop's agent with a Docker Engine to give learners labs.",
+      });
+    }
+    const state = roster.require();
+    if (eventOver(state.event, now)) throw eventEnded(state.event);
+    const entry = state.roster.find((r) => r.id === id);
+    if (!entry) {
+      throw new DrydockError(ErrorCode.notFound, "There is no such learner on this workshop's roster.", {
+        hint: "Reload the dashboard: the roster lists every learner's id.",
+      });
+    }
+    // The engines are replaced: the learner's shells go first, said plainly on their page.
+    await ctx.scopes.closeTerminals(entry.lab);
+    const { record } = await labs.reset(entry);
+    sendJson(res, 202, { lab: learnerLabView(record, state.event) });
+    return true;
+  }
 
   switch (route) {
     case "POST /api/workshop/join": {
@@ -138,7 +169,18 @@ export async function handleWorkshopRoutes(
     case "GET /api/workshop/roster": {
       leadOnly(ctx.credential);
       query();
-      sendJson(res, 200, rosterView(roster.require(), ctx.checks.store, now));
+      // Touches (a learner's typing) are buffered: written now, so the dashboard is live.
+      await roster.flush();
+      const view = rosterView(roster.require(), ctx.checks.store, now);
+      sendJson(res, 200, {
+        ...view,
+        // For the dashboard: where each learner is, and their open terminals (to watch).
+        learners: view.learners.map((l) => ({
+          ...l,
+          currentBlock: ctx.scopes.currentBlock(l.lab),
+          terminals: ctx.scopes.terminalsOf(l.lab),
+        })),
+      });
       return true;
     }
     case "POST /api/workshop/extend": {

@@ -38,8 +38,13 @@ const Ping = z.object({ type: z.literal("ping"), t: z.number().optional() }).str
 const Release = z.object({ type: z.literal("release") }).strict();
 const Take = z.object({ type: z.literal("take") }).strict();
 
-/** The first frame on a socket: start a terminal, or attach to a running one. */
-export const HelloMessage = z.discriminatedUnion("type", [Open, Attach]);
+/** The workshop lead watching a learner's terminal: output only, whatever the socket sends. */
+const Watch = z
+  .object({ type: z.literal("watch"), ticket: Ticket, terminalId: TerminalId, cols: Cols, rows: Rows })
+  .strict();
+
+/** The first frame on a socket: start a terminal, attach to a running one, or watch one read-only. */
+export const HelloMessage = z.discriminatedUnion("type", [Open, Attach, Watch]);
 export type HelloMessage = z.infer<typeof HelloMessage>;
 
 /** Every later frame. */

@@ -72,6 +72,8 @@ export class PtySession {
   private readonly mirror: ScreenMirror;
   private readonly flow: FlowControl;
   private readonly viewers = new Map<string, Viewer>();
+  /** Viewers attached to watch only: they never take control, so their input never reaches the shell. */
+  private readonly watchers = new Set<string>();
   /** The one socket whose input and size count; undefined when nobody holds control. */
   private controller: string | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -131,7 +133,12 @@ export class PtySession {
    * and its size sets the terminal's; later ones are viewers: their input is refused and
    * their size ignored (a small window does not shrink the screen of the person typing).
    */
-  async attach(sink: TerminalSink, size: { cols: number; rows: number }): Promise<Role> {
+  async attach(
+    sink: TerminalSink,
+    size: { cols: number; rows: number },
+    /** A watcher (the workshop lead watching a learner) is a viewer for good: it never controls. */
+    opts: { watchOnly?: boolean } = {},
+  ): Promise<Role> {
     if (this.gone) throw new DrydockError(ErrorCode.notFound, "That terminal does not exist (any more).");
     const max = this.opts.maxViewers ?? DEFAULT_MAX_VIEWERS;
     if (this.viewers.size >= max) {
@@ -146,7 +153,8 @@ export class PtySession {
     this.clearGrace();
     const viewer: Viewer = { sink, queued: [] };
     this.viewers.set(sink.id, viewer);
-    const role: Role = this.controller === undefined ? "controller" : "viewer";
+    if (opts.watchOnly) this.watchers.add(sink.id);
+    const role: Role = this.controller === undefined && !opts.watchOnly ? "controller" : "viewer";
     if (role === "controller") {
       this.controller = sink.id;
       this.applySize(size.cols, size.rows);
@@ -172,6 +180,7 @@ export class PtySession {
   }
 
   detach(sinkId: string): void {
+    this.watchers.delete(sinkId);
     if (!this.viewers.delete(sinkId)) return;
     this.flow.remove(sinkId);
     if (this.controller === sinkId) {
@@ -208,7 +217,7 @@ export class PtySession {
 
   /** A viewer takes control when nobody holds it; false when someone does. */
   take(sinkId: string): boolean {
-    if (!this.viewers.has(sinkId)) return false;
+    if (!this.viewers.has(sinkId) || this.watchers.has(sinkId)) return false;
     if (this.controller !== undefined && this.controller !== sinkId) return false;
     this.controller = sinkId;
     this.tellViewers();

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
 import { DrydockError, ErrorCode, errorMessage } from "../common/errors.ts";
-import { containerName, type LabId } from "../lab/lab-names.ts";
-import { hasHistoryMount } from "../lab/node-history.ts";
-import { dockerCliEnv, hangUp, terminalArgv } from "./docker-exec.ts";
+import type { LabId } from "../lab/lab-names.ts";
 import type { Watermarks } from "./flow-control.ts";
 import type { TerminalId, TerminalInfo, TerminalNode } from "./protocol.ts";
 import { PtySession } from "./pty-session.ts";
+import { dockerLauncher, type TerminalLauncher } from "./terminal-launcher.ts";
 
 export interface TerminalLimits {
   perNode: number;
@@ -18,7 +17,10 @@ export const DEFAULT_GRACE_MS = 5 * 60_000;
 
 export interface RegistryOptions {
   hostDocker: Docker;
+  /** The lab every terminal of this registry runs in: fixed here, never taken from a request. */
   lab: LabId;
+  /** How a terminal's process is started (default: `docker exec` on the host engine). */
+  launcher?: TerminalLauncher;
   graceMs?: number;
   limits?: TerminalLimits;
   watermarks?: Watermarks;
@@ -26,13 +28,25 @@ export interface RegistryOptions {
   onEvent?: (event: { kind: "started" | "ended"; id: TerminalId; node: TerminalNode }) => void;
 }
 
-/** Every terminal of one agent, keyed by an unguessable id, within per-node and total caps. */
+/**
+ * Every terminal of one lab (the lead's, or one workshop learner's), keyed by an unguessable id,
+ * within per-node and total caps.
+ */
 export class SessionRegistry {
   private readonly sessions = new Map<TerminalId, PtySession>();
-  private readonly env: Record<string, string>;
+  private readonly launcher: TerminalLauncher;
 
   constructor(private readonly opts: RegistryOptions) {
-    this.env = dockerCliEnv(opts.hostDocker);
+    this.launcher = opts.launcher ?? dockerLauncher(opts.hostDocker);
+  }
+
+  get lab(): LabId {
+    return this.opts.lab;
+  }
+
+  /** The terminal if it is one of this registry's (another lab's id is simply not found here). */
+  find(id: TerminalId): PtySession | undefined {
+    return this.sessions.get(id);
   }
 
   get limits(): TerminalLimits {
@@ -70,23 +84,22 @@ export class SessionRegistry {
         { hint: "Close a terminal you no longer use (type `exit` in it), then try again." },
       );
     }
-    const { hostDocker, lab } = this.opts;
-    const info = await requireRunning(hostDocker, lab, node);
+    const id = randomBytes(16).toString("hex");
+    const command = await this.launcher.prepare(this.opts.lab, node, id);
     // Checked again: another request may have taken the last slot while we looked.
     if (this.running() >= total || this.running(node) >= perNode) return this.create(node, cols, rows);
-    const id = randomBytes(16).toString("hex");
     const session = spawnSession(
       {
         id,
         node,
         cols,
         rows,
-        file: "docker",
-        args: terminalArgv(lab, node, id, hasHistoryMount(node, info)),
-        env: this.env,
+        file: command.file,
+        args: command.args,
+        env: command.env,
         graceMs: this.opts.graceMs ?? DEFAULT_GRACE_MS,
         ...(this.opts.watermarks ? { watermarks: this.opts.watermarks } : {}),
-        hangUp: () => hangUp(hostDocker, lab, node, id),
+        hangUp: command.hangUp,
         onGone: (s) => {
           this.sessions.delete(s.id);
           this.opts.onEvent?.({ kind: "ended", id: s.id, node: s.node });
@@ -124,21 +137,4 @@ function spawnSession(opts: ConstructorParameters<typeof PtySession>[0], node: T
       },
     );
   }
-}
-
-async function requireRunning(
-  docker: Docker,
-  lab: LabId,
-  node: TerminalNode,
-): Promise<Docker.ContainerInspectInfo> {
-  const info = await docker
-    .getContainer(containerName(lab, node))
-    .inspect()
-    .catch(() => undefined);
-  if (!info?.State.Running) {
-    throw new DrydockError(ErrorCode.labState, `${node} is not running in lab "${lab}".`, {
-      hint: "Start the lab (the page's Start lab button, or `drydock lab up`), then open the terminal again.",
-    });
-  }
-  return info;
 }

@@ -21,12 +21,23 @@ export interface TicketRedeemer {
     ticket: unknown,
     grant:
       | { purpose: "terminal-open"; node: TerminalNode }
-      | { purpose: "terminal-attach"; terminalId: TerminalId },
-  ): unknown;
+      | { purpose: "terminal-attach"; terminalId: TerminalId }
+      | { purpose: "terminal-watch"; terminalId: TerminalId },
+  ): { credential: string };
+}
+
+/**
+ * Where a ticket's credential may act (server/lab-scopes.ts): the registry of its own lab (the
+ * lead's for the token, a learner's own for theirs), and, for the lead only, any lab's terminal
+ * to watch. Both throw when the credential may not.
+ */
+export interface TerminalScopes {
+  registryFor(credential: string): { registry: SessionRegistry; onInput?: () => void };
+  watchable(credential: string, terminalId: TerminalId): PtySession;
 }
 
 export interface TerminalSocketOptions {
-  registry: SessionRegistry;
+  terminals: TerminalScopes;
   log: Logger;
   tickets: TicketRedeemer;
   /** Where refusals are logged, rate-limited (server/refusal-log.ts); `log` otherwise. */
@@ -39,8 +50,6 @@ export interface TerminalSocketOptions {
   heartbeatMs?: number;
   /** Input characters per second per socket, and the burst allowed above it (a big paste). */
   inputRate?: { perSecond: number; burst: number };
-  /** Called on each accepted input from the controlling view: practice time (progress/practice-recorder.ts). */
-  onInput?: () => void;
 }
 
 export const HELLO_TIMEOUT_MS = 5_000;
@@ -56,7 +65,9 @@ const MAX_EARLY_FRAMES = 32;
  * No process exists until a valid first frame: `open` starts a shell, `attach` joins one.
  */
 export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions): void {
-  const { registry } = opts;
+  let onInput: (() => void) | undefined;
+  /** A watching socket (the lead's read-only view): whatever it sends never reaches the shell. */
+  let watching = false;
   const sinkId = randomUUID();
   const log = opts.log.child({ socket: sinkId.slice(0, 8) });
   const limiter = new RateLimit(opts.rate?.perSecond ?? 300, opts.rate?.burst ?? 600);
@@ -127,6 +138,13 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
       return fail(CloseCode.policy, "rate-limited", "Too many messages on this socket.");
     }
     const s = session as PtySession;
+    if (watching && msg.type !== "ack" && msg.type !== "ping") {
+      // Dropped here, before the session sees it (which would refuse it as well: a watcher never controls).
+      if (msg.type === "input" && refusedInputs++ % 50 === 0) {
+        send({ type: "error", code: "read-only", message: "You are watching: this view is read-only." });
+      }
+      return;
+    }
     switch (msg.type) {
       case "input": {
         if (!inputLimiter.take(msg.data.length)) {
@@ -137,7 +155,7 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
           );
         }
         const accepted = s.input(sinkId, msg.data);
-        if (accepted) opts.onInput?.();
+        if (accepted) onInput?.();
         if (!accepted && refusedInputs++ % 50 === 0) {
           // Said now and then, not for every keystroke: the page shows it once.
           send({
@@ -168,21 +186,42 @@ export function handleTerminalSocket(ws: WebSocket, opts: TerminalSocketOptions)
 
   const start = async (hello: HelloMessage) => {
     try {
-      // The ticket is spent here, whatever happens next; only then does anything start.
-      if (hello.type === "open")
-        opts.tickets.redeem(hello.ticket, { purpose: "terminal-open", node: hello.node });
-      else opts.tickets.redeem(hello.ticket, { purpose: "terminal-attach", terminalId: hello.terminalId });
-      if (hello.type === "open") {
-        session = await registry.create(hello.node, hello.cols, hello.rows);
+      // The ticket is spent here, whatever happens next; only then does anything start. The
+      // lab is the one the ticket's credential may use, never one the frame names.
+      if (hello.type === "watch") {
+        const { credential } = opts.tickets.redeem(hello.ticket, {
+          purpose: "terminal-watch",
+          terminalId: hello.terminalId,
+        });
+        session = opts.terminals.watchable(credential, hello.terminalId);
+        watching = true;
+      } else if (hello.type === "open") {
+        const { credential } = opts.tickets.redeem(hello.ticket, {
+          purpose: "terminal-open",
+          node: hello.node,
+        });
+        const scope = opts.terminals.registryFor(credential);
+        onInput = scope.onInput;
+        session = await scope.registry.create(hello.node, hello.cols, hello.rows);
       } else {
-        session = registry.get(hello.terminalId);
+        const { credential } = opts.tickets.redeem(hello.ticket, {
+          purpose: "terminal-attach",
+          terminalId: hello.terminalId,
+        });
+        const scope = opts.terminals.registryFor(credential);
+        onInput = scope.onInput;
+        session = scope.registry.get(hello.terminalId);
       }
       if (state === "closed") {
         // The socket went while the shell was starting; nobody learnt the new terminal's id.
         if (hello.type === "open") await session.close();
         return;
       }
-      const role = await session.attach(sink, { cols: hello.cols, rows: hello.rows });
+      const role = await session.attach(
+        sink,
+        { cols: hello.cols, rows: hello.rows },
+        { watchOnly: watching },
+      );
       log.info({ terminal: session.id, node: session.node, hello: hello.type, role }, "terminal attached");
       state = "live";
       for (const text of early.splice(0)) onLive(text);

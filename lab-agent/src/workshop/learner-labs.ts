@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type DrydockError, errorMessage, toDrydockError } from "../common/errors.ts";
+import { DrydockError, ErrorCode, errorMessage, toDrydockError } from "../common/errors.ts";
 import { LogTail } from "../common/progress.ts";
 import type { LabId } from "../lab/lab-names.ts";
 import { LAB_FIGURES } from "./capacity.ts";
@@ -221,6 +221,41 @@ export class LearnerLabs {
     if (record && (record.state === "provisioning" || record.state === "ready")) return record;
     void this.provision(entry.lab, entry.id, true);
     return this.record(entry.lab) ?? pendingRecord(entry.lab, entry.id, this.now());
+  }
+
+  /**
+   * The lead resets a learner's lab (the dashboard's "reset lab"): it is removed (its workspace
+   * is kept) and started afresh, in the background; the record says provisioning at once.
+   * Refused (conflict) while the lab is starting or being removed.
+   */
+  async reset(entry: RosterEntry): Promise<{ record: LabRecord; done: Promise<void> }> {
+    const lab = entry.lab;
+    if (this.inFlight.has(lab)) {
+      throw new DrydockError(ErrorCode.conflict, "That lab is starting or being removed right now.", {
+        hint: "Wait until the dashboard shows it ready or failed, then reset it.",
+      });
+    }
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const work = (async () => {
+      await gate;
+      await this.starter.down(lab, this.home);
+      await this.withSlot(() => this.provisionNow(lab, entry.id, true));
+    })()
+      .catch((err) => this.warn(`workshop lab ${lab} was not reset: ${errorMessage(err)}`, { lab }))
+      .finally(() => {
+        this.inFlight.delete(lab);
+      });
+    // Held before the record is written, so no round starts or reaps it meanwhile.
+    this.inFlight.set(lab, work);
+    try {
+      await this.patch(lab, () => pendingRecord(lab, entry.id, this.now()));
+    } finally {
+      release();
+    }
+    return { record: this.record(lab) ?? pendingRecord(lab, entry.id, this.now()), done: work };
   }
 
   /**

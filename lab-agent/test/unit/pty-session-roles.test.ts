@@ -96,6 +96,24 @@ describe("PtySession controller and viewers", () => {
     expect(s.info()).toMatchObject({ cols: 70, rows: 20 });
   });
 
+  it("a watcher never controls: not as the first socket, not when control is free, its input refused", async () => {
+    const s = session();
+    const watcher = new FakeSink("watcher");
+    expect(await s.attach(watcher, { cols: 120, rows: 40 }, { watchOnly: true })).toBe("viewer");
+    expect(s.info()).toMatchObject({ cols: 80, rows: 24 });
+    expect(s.take("watcher")).toBe(false);
+    expect(s.input("watcher", "from-watcher\r")).toBe(false);
+    expect(s.resize("watcher", 30, 6)).toBe(false);
+    const owner = new FakeSink("owner");
+    expect(await s.attach(owner, { cols: 80, rows: 24 })).toBe("controller");
+    s.release("owner");
+    expect(s.take("watcher")).toBe(false);
+    expect(s.take("owner")).toBe(true);
+    expect(s.input("owner", "from-owner\r")).toBe(true);
+    await until("echo", () => watcher.output.includes("from-owner"));
+    expect(watcher.output).not.toContain("from-watcher");
+  });
+
   it("a socket that never writes out is held under the buffer cap and closed; the others keep the terminal", async () => {
     // The cap is above one coalesced frame (64 KiB), as the real one (4 MiB) is.
     const s = session({ high: 65_536, low: 16_384, maxBuffered: 131_072, stallMs: 300 });

@@ -150,13 +150,23 @@ describe("the workshop API", () => {
       ["/api/workshop/end", {}],
       ["/api/version", undefined],
       ["/api/lab", undefined],
-      ["/api/progress", undefined],
-      ["/api/tickets", { purpose: "terminal-open", node: "laptop" }],
-      ["/api/terminals", { node: "laptop" }],
+      ["/api/swarm", undefined],
+      ["/api/drills", undefined],
     ] as const) {
       const r = await call(path, { as: asAna, ...(body !== undefined ? { body } : {}) });
       expect(r.status, path).toBe(403);
       expect(r.json.error?.message, path).toBe("This is for the workshop lead only.");
+    }
+    // Terminals, tickets, checks and progress are the learner's own lab's: this agent starts no
+    // labs (--no-lab), so a terminal is refused in plain words (workshop-terminals-api.test.ts has them).
+    expect((await call("/api/progress", { as: asAna })).status).toBe(200);
+    for (const [path, body] of [
+      ["/api/tickets", { purpose: "terminal-open", node: "laptop" }],
+      ["/api/terminals", { node: "laptop" }],
+    ] as const) {
+      const r = await call(path, { as: asAna, body });
+      expect(r.status, path).toBe(409);
+      expect(r.json.error?.message, path).toMatch(/starts no labs/);
     }
     const again = await call("/api/workshop/join", { as: asAna, body: { code: CODE, name: "Ana 2" } });
     expect(again.status).toBe(409);

@@ -146,6 +146,7 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
 export type TicketGrant =
   | { purpose: "terminal-open"; node: TerminalNode }
   | { purpose: "terminal-attach"; terminalId: string }
+  | { purpose: "terminal-watch"; terminalId: string }
   | { purpose: "check-events"; block: string };
 
 const TicketAnswer = z.object({ ticket: z.string(), expiresAt: z.string() });

@@ -40,6 +40,7 @@ export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ClientFrame =
   | { type: "open"; ticket: string; node: (typeof TERMINAL_NODES)[number]; cols: number; rows: number }
   | { type: "attach"; ticket: string; terminalId: string; cols: number; rows: number }
+  | { type: "watch"; ticket: string; terminalId: string; cols: number; rows: number }
   | { type: "release" }
   | { type: "take" }
   | { type: "input"; data: string }
