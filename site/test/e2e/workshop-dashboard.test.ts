@@ -14,12 +14,11 @@ import { CHROMIUM } from "../support/chromium-setup.ts";
 import { repoRoot } from "../support/site-files.ts";
 
 /**
- * The lead's workshop dashboard in Chromium (opt-in: DRYDOCK_WORKSHOP_TEST=1), against the real
- * agent server and the built site, with learners' labs in memory and terminals running `cat` in a
+ * The lead's workshop dashboard in Chromium, against the real agent server and the built site
+ * (no engine: seconds, so it runs in every suite), with learners' labs in memory and terminals running `cat` in a
  * real PTY: both learners show live; the lead watches Ana's terminal and sees her typing, and
  * what the lead types never reaches her shell; "reset lab" restarts her lab.
  */
-const enabled = process.env.DRYDOCK_WORKSHOP_TEST === "1";
 const home = mkdtempSync(join(tmpdir(), "drydock-workshop-dashboard-"));
 const token = "d".repeat(43);
 const CODE = "ROOM-5150";
@@ -50,7 +49,7 @@ const api = async (path: string, as?: string, body?: unknown) => {
   return (await res.json()) as Record<string, any>;
 };
 
-describe.skipIf(!enabled)("the lead's workshop dashboard", () => {
+describe("the lead's workshop dashboard", () => {
   beforeAll(async () => {
     agent = await startAgentServer({
       host: "127.0.0.1",
