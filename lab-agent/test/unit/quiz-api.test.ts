@@ -2,14 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import Docker from "dockerode";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUIZZES, QuizVerdict, QuizView } from "../../src/course/quizzes.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/progress/migrations.ts";
 import { ProgressStore } from "../../src/progress/progress-store.ts";
 import { answerKey } from "../../src/quiz/quiz-keys.ts";
-import { type AgentServer, startAgentServer } from "../../src/server/agent-server.ts";
+import type { AgentServer } from "../../src/server/agent-server.ts";
+import { startOfflineAgent } from "../support/offline-agent.ts";
 
 /** The quiz routes on a real agent server with no lab (`--no-lab`): the guards, zod, the store. */
 const home = mkdtempSync(join(tmpdir(), "drydock-quiz-"));
@@ -19,16 +18,10 @@ const KEY = answerKey("h01-02");
 const quiz = QUIZZES.get("h01-02");
 
 beforeAll(async () => {
-  agent = await startAgentServer({
-    host: "127.0.0.1",
-    port: 0,
+  agent = await startOfflineAgent({
     token,
-    docker: new Docker({ socketPath: join(home, "no-such.sock") }),
     lab: "quizlab",
     home,
-    version: "test",
-    log: pino({ level: "silent" }),
-    noLab: true,
   });
 });
 afterAll(() => agent?.close());

@@ -1,12 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProgressStore } from "../../src/progress/progress-store.ts";
-import { type AgentServer, startAgentServer } from "../../src/server/agent-server.ts";
+import type { AgentServer } from "../../src/server/agent-server.ts";
 import { newEvent, Roster } from "../../src/workshop/roster.ts";
+import { startOfflineAgent } from "../support/offline-agent.ts";
 
 /** The workshop routes on a real agent server with no lab (`--no-lab`): guards, roles, zod, the roster file. */
 const home = mkdtempSync(join(tmpdir(), "drydock-workshop-api-"));
@@ -15,16 +14,10 @@ const CODE = "ROOM-4242";
 let agent: AgentServer;
 
 const start = () =>
-  startAgentServer({
-    host: "127.0.0.1",
-    port: 0,
+  startOfflineAgent({
     token,
-    docker: new Docker({ socketPath: join(home, "no-such.sock") }),
     lab: "lead",
     home,
-    version: "test",
-    log: pino({ level: "silent" }),
-    noLab: true,
   });
 beforeAll(async () => {
   agent = await start();

@@ -1,13 +1,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DrydockError, ErrorCode } from "../../src/common/errors.ts";
-import { type AgentServer, startAgentServer } from "../../src/server/agent-server.ts";
+import type { AgentServer } from "../../src/server/agent-server.ts";
 import type { LabStarter } from "../../src/workshop/learner-labs.ts";
 import { newEvent, Roster } from "../../src/workshop/roster.ts";
+import { startOfflineAgent } from "../support/offline-agent.ts";
 
 /**
  * The learner's side of their lab through the agent's API, with a LabStarter in memory: join
@@ -37,16 +36,10 @@ const starter: LabStarter = {
 };
 
 beforeAll(async () => {
-  agent = await startAgentServer({
-    host: "127.0.0.1",
-    port: 0,
+  agent = await startOfflineAgent({
     token,
-    docker: new Docker({ socketPath: join(home, "no-such.sock") }),
     lab: "lead",
     home,
-    version: "test",
-    log: pino({ level: "silent" }),
-    noLab: true,
     learnerLabs: starter,
   });
   await new Roster(home).start(newEvent({ seats: 3, code: CODE }, Date.now()));

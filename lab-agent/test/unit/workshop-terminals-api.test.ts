@@ -1,16 +1,15 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { RosterAnswer, rowCells } from "../../../site/src/lib/workshop-dashboard.ts";
-import { type AgentServer, startAgentServer } from "../../src/server/agent-server.ts";
+import type { AgentServer } from "../../src/server/agent-server.ts";
 import type { ServerMessage } from "../../src/terminal/protocol.ts";
 import type { TerminalLauncher } from "../../src/terminal/terminal-launcher.ts";
 import type { LabStarter } from "../../src/workshop/learner-labs.ts";
 import { newEvent, Roster } from "../../src/workshop/roster.ts";
+import { startOfflineAgent } from "../support/offline-agent.ts";
 
 /**
  * Learners' terminals, tickets and checks through the real agent server, with labs in memory
@@ -47,16 +46,10 @@ const launcher: TerminalLauncher = {
 };
 
 beforeAll(async () => {
-  agent = await startAgentServer({
-    host: "127.0.0.1",
-    port: 0,
+  agent = await startOfflineAgent({
     token,
-    docker: new Docker({ socketPath: join(home, "no-such.sock") }),
     lab: "lead",
     home,
-    version: "test",
-    log: pino({ level: "silent" }),
-    noLab: true,
     learnerLabs: starter,
     terminalLauncher: launcher,
   });

@@ -1,15 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
-import pino from "pino";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { type AgentServer, startAgentServer } from "../../../lab-agent/src/server/agent-server.ts";
+import type { AgentServer } from "../../../lab-agent/src/server/agent-server.ts";
 import type { TerminalLauncher } from "../../../lab-agent/src/terminal/terminal-launcher.ts";
 import type { LabStarter } from "../../../lab-agent/src/workshop/learner-labs.ts";
 import { newEvent, Roster } from "../../../lab-agent/src/workshop/roster.ts";
+import { startOfflineAgent } from "../../../lab-agent/test/support/offline-agent.ts";
 import { CHROMIUM } from "../support/chromium-setup.ts";
 import { repoRoot } from "../support/site-files.ts";
 
@@ -51,17 +50,11 @@ const api = async (path: string, as?: string, body?: unknown) => {
 
 describe("the lead's workshop dashboard", () => {
   beforeAll(async () => {
-    agent = await startAgentServer({
-      host: "127.0.0.1",
-      port: 0,
+    agent = await startOfflineAgent({
       token,
-      docker: new Docker({ socketPath: join(home, "no-such.sock") }),
       lab: "lead",
       home,
-      version: "test",
-      log: pino({ level: "silent" }),
       siteDir: join(repoRoot, "site", "dist"),
-      noLab: true,
       learnerLabs: starter,
       terminalLauncher: launcher,
     });
