@@ -129,7 +129,8 @@ const Params = z
     image: ImageParam,
     env: ProbeEnvParam,
     tmpfs: z.array(z.string().startsWith("/")).default(["/tmp"]),
-    timeoutSeconds: z.number().int().min(5).max(120).default(30),
+    // 60 s: the app's first healthy probe took over 30 s on a loaded 2-core host (both copies at once).
+    timeoutSeconds: z.number().int().min(5).max(120).default(60),
   })
   .strict();
 
