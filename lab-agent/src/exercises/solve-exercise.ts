@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { execArgv } from "../checks/engine-reads.ts";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
 import { LogTail, type Progress, step } from "../common/progress.ts";
 import type { LabContext } from "../lab/lab-lifecycle.ts";
@@ -154,24 +155,11 @@ async function runScript(
 
 /** Every process of a solve or mistake script on laptop (all run from the workspace's SOLVE_DIR). */
 async function stopScriptsOnLaptop(docker: Docker, laptop: string): Promise<void> {
-  try {
-    const exec = await docker.getContainer(laptop).exec({
-      Cmd: ["pkill", "-TERM", "-f", `/workspace/${SOLVE_DIR}/`],
-      AttachStdout: false,
-      AttachStderr: false,
-    });
-    // Attached and read to its end (pkill takes a moment): a detached start's open response
-    // would keep `drydock` from exiting.
-    const stream = await exec.start({});
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      stream.on("end", done).on("close", done).on("error", done).resume();
-      setTimeout(done, 10_000).unref();
-    });
-    stream.destroy();
-  } catch {
-    // The lab is gone or laptop is stopped: nothing of the script runs any more.
-  }
+  // Read to its end (execArgv): a detached start's open response would keep `drydock` from exiting.
+  // A lab that is gone or a stopped laptop runs nothing of the script any more.
+  await execArgv(docker.getContainer(laptop), ["pkill", "-TERM", "-f", `/workspace/${SOLVE_DIR}/`]).catch(
+    () => {},
+  );
 }
 
 async function execOnLaptop(

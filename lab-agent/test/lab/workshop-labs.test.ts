@@ -7,6 +7,7 @@ import { dockerLabStarter } from "../../src/workshop/docker-lab-starter.ts";
 import { labelledLeftovers, removeLabResources } from "../../src/workshop/remove-lab.ts";
 import { drydock, tempHome } from "../support/cli.ts";
 import { execIn, hostDocker, labelledResources, until } from "../support/lab-helpers.ts";
+import { callAgent } from "../support/offline-agent.ts";
 
 /**
  * Issue 17, the lab side: two learners join a workshop on a real agent and each gets a lab of
@@ -46,17 +47,8 @@ afterAll(async () => {
   for (const l of learners) await removeLabResources(docker, l.lab).catch(() => {});
 });
 
-const call = async (path: string, as: string | undefined, body?: unknown) => {
-  const res = await fetch(`${agent.origin}${path}`, {
-    method: body !== undefined ? "POST" : "GET",
-    headers: {
-      ...(as ? { Authorization: `Bearer ${as}` } : {}),
-      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return (await res.json()) as Record<string, any>;
-};
+const call = async (path: string, as: string | undefined, body?: unknown) =>
+  (await callAgent(agent.origin, path, as, body)).json;
 
 /** Exit code of a TCP connect from a lab's laptop (bash's /dev/tcp, 5 s at most). */
 async function connectFrom(lab: string, host: string, port: number): Promise<number> {

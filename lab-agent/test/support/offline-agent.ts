@@ -20,3 +20,17 @@ export function startOfflineAgent(
     ...opts,
   });
 }
+
+/** A JSON request to the agent as a credential (none: anonymous); a body makes it a POST. */
+export async function callAgent(origin: string, path: string, as?: string, body?: unknown) {
+  const res = await fetch(`${origin}${path}`, {
+    method: body !== undefined ? "POST" : "GET",
+    headers: {
+      ...(as ? { Authorization: `Bearer ${as}` } : {}),
+      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read answers field by field.
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}

@@ -6,7 +6,7 @@ import { DrydockError, ErrorCode } from "../../src/common/errors.ts";
 import type { AgentServer } from "../../src/server/agent-server.ts";
 import type { LabStarter } from "../../src/workshop/learner-labs.ts";
 import { newEvent, Roster } from "../../src/workshop/roster.ts";
-import { startOfflineAgent } from "../support/offline-agent.ts";
+import { callAgent, startOfflineAgent } from "../support/offline-agent.ts";
 
 /**
  * The learner's side of their lab through the agent's API, with a LabStarter in memory: join
@@ -46,17 +46,7 @@ beforeAll(async () => {
 });
 afterAll(() => agent?.close());
 
-const call = async (path: string, as?: string, body?: unknown) => {
-  const res = await fetch(`${agent.origin}${path}`, {
-    method: body !== undefined ? "POST" : "GET",
-    headers: {
-      ...(as ? { Authorization: `Bearer ${as}` } : {}),
-      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
-};
+const call = (path: string, as?: string, body?: unknown) => callAgent(agent.origin, path, as, body);
 const until = async (what: string, fn: () => Promise<boolean>) => {
   for (let i = 0; i < 200; i++) {
     if (await fn()) return;

@@ -8,7 +8,7 @@ import type { AgentServer } from "../../../lab-agent/src/server/agent-server.ts"
 import type { TerminalLauncher } from "../../../lab-agent/src/terminal/terminal-launcher.ts";
 import type { LabStarter } from "../../../lab-agent/src/workshop/learner-labs.ts";
 import { newEvent, Roster } from "../../../lab-agent/src/workshop/roster.ts";
-import { startOfflineAgent } from "../../../lab-agent/test/support/offline-agent.ts";
+import { callAgent, startOfflineAgent } from "../../../lab-agent/test/support/offline-agent.ts";
 import { CHROMIUM } from "../support/chromium-setup.ts";
 import { repoRoot } from "../support/site-files.ts";
 
@@ -36,17 +36,8 @@ const launcher: TerminalLauncher = {
   },
 };
 
-const api = async (path: string, as?: string, body?: unknown) => {
-  const res = await fetch(`${agent.origin}${path}`, {
-    method: body !== undefined ? "POST" : "GET",
-    headers: {
-      ...(as ? { Authorization: `Bearer ${as}` } : {}),
-      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return (await res.json()) as Record<string, any>;
-};
+const api = async (path: string, as?: string, body?: unknown) =>
+  (await callAgent(agent.origin, path, as, body)).json;
 
 describe("the lead's workshop dashboard", () => {
   beforeAll(async () => {
