@@ -5,7 +5,7 @@ import { copy } from "./drill-fixtures.ts";
 import { type DrillFacts, DrillRun, type SnapService, TimelineEvent } from "./drill-types.ts";
 import { consumerOutput, loweredLimit, MiB, resourcePressure, verifyPressure } from "./resource-pressure.ts";
 
-// Recorded on a real lab (drills.test.ts with DRYDOCK_DRILL_RECORD): case-api at 2 replicas,
+// Recorded on a real lab (the drills' tests, support/drill-runs.ts, with DRYDOCK_DRILL_RECORD): case-api at 2 replicas,
 // limit 256 MiB lowered for the drill, the consumer in one task, the kernel killed it (exit 137,
 // OOMKilled), its slot replaced, 0 failed requests. Variants edit it the way real setups differ.
 const dir = join(import.meta.dirname, "fixtures", "resource-pressure");

@@ -3,8 +3,16 @@ import { drydockHome } from "../../src/common/paths.ts";
 import type { BlockId } from "../../src/course/course-outline.ts";
 import { checkLab } from "../support/check-lab.ts";
 import { drydock } from "../support/cli.ts";
+import { describeDrillRuns } from "../support/drill-runs.ts";
 import { hostDocker } from "../support/lab-helpers.ts";
-import { covers, lastSolvedAfter, planLabs, solveBuildsOn } from "../support/page-plan.ts";
+import {
+  covers,
+  DRILL_RUNS,
+  isDrillRuns,
+  lastSolvedAfter,
+  planLabs,
+  solveBuildsOn,
+} from "../support/page-plan.ts";
 import { PageFailure, type PageReport, runPage, tail } from "../support/page-runner.ts";
 import { listPages, readPage } from "../support/page-steps.ts";
 
@@ -16,9 +24,16 @@ import { listPages, readPage } from "../support/page-steps.ts";
  * `drydock solve` only when the lab is not there already (page-plan.ts), and a mid-page one
  * (or `<StartingPoint swarm />`, `drydock lab swarm`) where the page has it.
  *
- * `DRYDOCK_PAGES=h17,drills/secret-rotation` runs only those pages (an id, or its last part).
- * `DRYDOCK_PAGE_LABS=2` puts the pages that start from hours 15–16 or later on a second lab, at the
- * same time: less time, more work for the machine (a second lab up and solve of hours 15–16).
+ * The six drills' own lab tests (support/drill-runs.ts, issue 14) run here too, on the lab that
+ * reaches hours 15–16's solved state, just before its first page that starts from it: one solved
+ * swarm for the drills and the swarm pages instead of a lab and a solve each.
+ *
+ * `DRYDOCK_PAGES=h17,drills/secret-rotation` runs only those pages (an id, or its last part);
+ * `drill-runs` in that list selects the drills' tests.
+ * By default the pages that start from hours 15–16 or later (and the drills' tests) run on a
+ * second lab, at the same time as the rest: the suite's wall time is the longest lab's.
+ * `DRYDOCK_PAGE_LABS=1` puts everything on one lab in course order, as one learner would: the
+ * fewest lab ups and solves, the longest time.
  * `DRYDOCK_PAGES_LABS=course=pga,swarm=pgb` runs on labs that already exist in DRYDOCK_HOME (kept
  * afterwards), to work on pages without a lab up and down each time.
  */
@@ -29,7 +44,7 @@ const REUSE = new Map(
     .filter(Boolean)
     .map((kv) => kv.split("=") as [string, string]),
 );
-const LABS: 1 | 2 = process.env.DRYDOCK_PAGE_LABS === "2" ? 2 : 1;
+const LABS: 1 | 2 = process.env.DRYDOCK_PAGE_LABS === "1" ? 1 : 2;
 const PAGE_MS = 900_000;
 
 const wanted = (id: string): boolean => !ONLY || ONLY.some((o) => o === id || id.split("/").pop() === o);
@@ -38,7 +53,7 @@ const pages = listPages()
   .map((id) => readPage(id))
   .filter((p) => p.steps.length > 0);
 const buildsOn = solveBuildsOn();
-const groups = planLabs(pages, LABS).map((l) => [l.name, l.pages] as const);
+const groups = planLabs(pages, LABS, wanted(DRILL_RUNS)).map((l) => [l.name, l.pages] as const);
 
 for (const [name, group] of groups) {
   if (group.length === 0) continue;
@@ -59,6 +74,18 @@ for (const [name, group] of groups) {
       }
     };
 
+    /** A page's (or the drills') starting point, reached with `drydock solve`. */
+    const solveTo = async (block: BlockId, forWhat: string): Promise<void> => {
+      const run = await timed(`drydock solve ${block}`, () =>
+        drydock(["solve", block, "--lab", lab], { home }),
+      );
+      if (run.code !== 0)
+        throw new Error(
+          `${forWhat}: its starting point \`drydock solve ${block}\` failed (exit ${run.code}):\n${tail(`${run.stdout}\n${run.stderr}`)}`,
+        );
+      solvedAt = block;
+    };
+
     beforeAll(async () => {
       if (!reused) await timed("lab up", () => t.up());
     });
@@ -70,19 +97,17 @@ for (const [name, group] of groups) {
 
     describe.sequential("pages", () => {
       for (const page of group) {
+        if (isDrillRuns(page)) {
+          describeDrillRuns({ lab, home }, timed, async () => {
+            if (covers(solvedAt, "h15-16", buildsOn)) return;
+            await solveTo("h15-16", DRILL_RUNS);
+          });
+          continue;
+        }
         it(
           `${page.id}${page.after ? ` (after ${page.after})` : ""}: every step runs as written`,
           async () => {
-            if (page.after && !covers(solvedAt, page.after, buildsOn)) {
-              const run = await timed(`drydock solve ${page.after}`, () =>
-                drydock(["solve", page.after as string, "--lab", lab], { home }),
-              );
-              if (run.code !== 0)
-                throw new Error(
-                  `${page.id}: its starting point \`drydock solve ${page.after}\` failed (exit ${run.code}):\n${tail(`${run.stdout}\n${run.stderr}`)}`,
-                );
-              solvedAt = page.after;
-            }
+            if (page.after && !covers(solvedAt, page.after, buildsOn)) await solveTo(page.after, page.id);
             let report: PageReport | undefined;
             try {
               report = await timed(`${page.id} (${page.steps.length} steps)`, async () =>

@@ -61,22 +61,42 @@ const SWARM_FROM = BLOCK_IDS.indexOf("h15-16");
 const onSwarm = (p: PageSteps): boolean => p.after !== undefined && BLOCK_IDS.indexOf(p.after) >= SWARM_FROM;
 
 /**
- * `labs: 1`: every page on one lab, in course order (the hours, then the drills), as a learner who
- * follows the course: the fewest lab ups and solves. `labs: 2`: the pages that start from hours
- * 15–16 or later on a second lab, solved to their starting points, at the same time as the rest:
- * less time, more work for the machine (a second lab up, a second solve of hours 15–16).
+ * The drills' own lab tests (support/drill-runs.ts) as an entry of a lab's plan: no steps, a
+ * starting point of hours 15–16 like the drill pages, so the plan solves it only when the lab is
+ * not there already.
  */
-export function planLabs(pages: readonly PageSteps[], labs: 1 | 2): LabPlan[] {
-  if (labs === 1) return [{ name: "course", pages: [...pages] }];
+export const DRILL_RUNS = "drill-runs";
+const drillRuns = (): PageSteps => ({
+  id: DRILL_RUNS,
+  file: "lab-agent/test/support/drill-runs.ts",
+  after: "h15-16",
+  steps: [],
+  illustrations: 0,
+});
+export const isDrillRuns = (p: PageSteps): boolean => p.id === DRILL_RUNS;
+
+/** The drills' tests go just before the first page that starts from hours 15–16 or later (else last). */
+function withDrillRuns(pages: PageSteps[]): PageSteps[] {
+  const at = pages.findIndex(onSwarm);
+  return at < 0 ? [...pages, drillRuns()] : [...pages.slice(0, at), drillRuns(), ...pages.slice(at)];
+}
+
+/**
+ * `labs: 1`: every page in course order, as a learner who follows the course: the fewest lab ups
+ * and solves. `labs: 2`: the pages that start from hours 15–16 or later on a second lab, solved
+ * to their starting points, at the same time as the rest: less time, more work for the machine
+ * (a second lab up, a second solve of hours 15–16). With `drills`, the drills' tests too (on the
+ * swarm lab, with two).
+ */
+export function planLabs(pages: readonly PageSteps[], labs: 1 | 2, drills = false): LabPlan[] {
+  if (labs === 1) return [{ name: "course", pages: drills ? withDrillRuns([...pages]) : [...pages] }];
+  const swarm = pages
+    .filter(onSwarm)
+    // Stable: course order within one starting point, so each solve is done once.
+    .sort((a, b) => BLOCK_IDS.indexOf(a.after as BlockId) - BLOCK_IDS.indexOf(b.after as BlockId));
   return [
     { name: "course", pages: pages.filter((p) => !onSwarm(p)) },
-    {
-      name: "swarm",
-      // Stable: course order within one starting point, so each solve is done once.
-      pages: pages
-        .filter(onSwarm)
-        .sort((a, b) => BLOCK_IDS.indexOf(a.after as BlockId) - BLOCK_IDS.indexOf(b.after as BlockId)),
-    },
+    { name: "swarm", pages: drills ? withDrillRuns(swarm) : swarm },
   ].filter((l) => l.pages.length > 0);
 }
 

@@ -8,8 +8,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 const SLOW_FIRST = [
   // Every exercise, one lab per group of blocks, the groups at the same time: the longest file.
   "exercises.test.ts",
-  // The drills on one solved swarm (opt-in with DRYDOCK_DRILL_TEST=1).
-  "drills.test.ts",
+  // Every page's steps on two labs, the drills' tests on the swarm one: the second longest.
+  "pages.test.ts",
   "reaper.test.ts",
   "lab-lifecycle.test.ts",
   "checks-agent.test.ts",

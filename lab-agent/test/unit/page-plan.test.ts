@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { covers, lastSolvedAfter, planLabs, solveBuildsOn, startingSolves } from "../support/page-plan.ts";
+import {
+  covers,
+  DRILL_RUNS,
+  lastSolvedAfter,
+  planLabs,
+  solveBuildsOn,
+  startingSolves,
+} from "../support/page-plan.ts";
 import { listPages, parsePage, readPage } from "../support/page-steps.ts";
 
 const buildsOn = solveBuildsOn();
@@ -50,6 +57,28 @@ describe("page plan", () => {
     expect(swarm.map((p) => p.id)).not.toContain("hours/h15-16");
     expect(startingSolves(swarm, buildsOn).filter((s) => s.solve)).toEqual([
       { page: "hours/h17", solve: "h15-16" },
+    ]);
+  });
+
+  it("the drills' tests ride the swarm lab: before its first page, after its one solve of hours 15–16", () => {
+    const [course, swarm] = planLabs(sitePages, 2, true);
+    expect(course?.pages.map((p) => p.id)).not.toContain(DRILL_RUNS);
+    expect(swarm?.pages[0]?.id).toBe(DRILL_RUNS);
+    expect(startingSolves(swarm?.pages ?? [], buildsOn).filter((s) => s.solve)).toEqual([
+      { page: DRILL_RUNS, solve: "h15-16" },
+    ]);
+    // One lab: after the hours 15–16 page (which solves it mid-page), so no solve of their own.
+    const [one] = planLabs(sitePages, 1, true);
+    const ids = one?.pages.map((p) => p.id) ?? [];
+    expect(ids.indexOf(DRILL_RUNS)).toBe(ids.indexOf("hours/h15-16") + 1);
+    expect(
+      startingSolves(one?.pages ?? [], buildsOn)
+        .filter((s) => s.solve)
+        .map((s) => s.page),
+    ).not.toContain(DRILL_RUNS);
+    // Only the drills' tests (DRYDOCK_PAGES=drill-runs): a lab of their own, last.
+    expect(planLabs([], 2, true).map((l) => [l.name, l.pages.map((p) => p.id)])).toEqual([
+      ["swarm", [DRILL_RUNS]],
     ]);
   });
 });
