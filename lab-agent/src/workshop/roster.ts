@@ -411,6 +411,8 @@ export interface RosterOptions {
   /** Buffered activity is written at most this often (activity is not worth a write per request). */
   flushMs?: number;
   pool?: PoolConfig;
+  /** Called when a change had to wait for the file's lock (another process held it). */
+  onLockWait?: () => void;
 }
 
 /**
@@ -424,6 +426,7 @@ export class Roster {
   private readonly now: () => number;
   private readonly flushMs: number;
   private readonly pool: PoolConfig;
+  private readonly onLockWait: (() => void) | undefined;
   private cached: { state: WorkshopState | undefined; stamp: string } | undefined;
   /** Touches not yet written. Learner ids are random per event, so one from a replaced event matches no one. */
   private pending = new Map<string, { activity?: number; progress?: number }>();
@@ -435,6 +438,7 @@ export class Roster {
     this.now = opts.now ?? Date.now;
     this.flushMs = opts.flushMs ?? 30_000;
     this.pool = opts.pool ?? DEFAULT_POOL;
+    this.onLockWait = opts.onLockWait;
   }
 
   /** The event and roster on disk (cached by mtime and size), with buffered activity merged in. */
@@ -592,17 +596,21 @@ export class Roster {
     // One change at a time in this process (a room joining at once), each under the file's lock
     // against other processes: contending for the lock itself would cost its 1 s retry each time.
     const run = this.queue.then(() =>
-      withFileLock(this.path, { maxWaitMs: 10_000 }, async () => {
-        this.cached = undefined;
-        const before = this.load();
-        const next = fn(before && !replace ? this.merged(before) : before);
-        if (next) writeState(this.path, next);
-        else if (!optional) throw noEvent();
-        this.pending.clear();
-        this.lastFlush = this.now();
-        this.cached = undefined;
-        return next;
-      }),
+      withFileLock(
+        this.path,
+        { maxWaitMs: 10_000, ...(this.onLockWait ? { onWait: this.onLockWait } : {}) },
+        async () => {
+          this.cached = undefined;
+          const before = this.load();
+          const next = fn(before && !replace ? this.merged(before) : before);
+          if (next) writeState(this.path, next);
+          else if (!optional) throw noEvent();
+          this.pending.clear();
+          this.lastFlush = this.now();
+          this.cached = undefined;
+          return next;
+        },
+      ),
     );
     this.queue = run.catch(() => {});
     return run;
