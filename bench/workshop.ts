@@ -1,7 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DrydockError } from "../lab-agent/src/common/errors.ts";
+import { BlockId } from "../lab-agent/src/exercises/exercise-schema.ts";
 import {
   DEFAULT_FIGURES,
   DEFAULT_HOST,
@@ -16,15 +18,25 @@ import {
   SimOptions,
   type SimReport,
   type Strategy,
+  seatsByResource,
   simulate,
 } from "../lab-agent/src/workshop/placement-sim.ts";
 
-const USAGE = `Usage: npm run bench -- workshop [--labs K] [--no-swarm] [--out FILE] [simulation options]
+/** The figures last measured on a lab host, committed: what `--sim-only` reads by default. */
+export const COMMITTED_FIGURES = fileURLToPath(new URL("./workshop-figures.json", import.meta.url));
+const COMMITTED_FIGURES_NAME = "bench/workshop-figures.json";
+
+const USAGE = `Usage: npm run bench -- workshop [--labs K] [--warm-labs W] [--no-swarm] [--out FILE]
+                                    [--check-block B] [--check-rounds R] [simulation options]
        npm run bench -- workshop --sim-only [--figures FILE] [simulation options]
-  --labs K          labs brought up on this host to measure (default 3)
+  --labs K          learners' labs brought up on this host through the agent's workshop join (default 3)
+  --warm-labs W     of them, joined on a pre-warmed lab (default 1; the others join cold)
   --no-swarm        measure idle labs without forming their swarms
+  --check-block B   the block whose checks every learner runs on their idle lab (default h03-04)
+  --check-rounds R  how many times, all learners at once (default 5)
   --out FILE        write the measured figures there (default: a temporary file, printed)
-  --sim-only        no Docker: simulate from --figures FILE, or from the documented estimates
+  --sim-only        no Docker: simulate from --figures FILE, else from ${COMMITTED_FIGURES_NAME}
+                    (the figures last measured here), else from the documented estimates
 simulation options:
   --hosts N         hosts like the measured one (default: the figures file's hosts, else 3)
   --learners N      learners joining (default 40 per host, the issue's goal)
@@ -55,10 +67,21 @@ async function bench(opt: Args): Promise<void> {
 
   let figures: LabFigures;
   if (opt.simOnly) {
-    figures = opt.figures ? readFigures(opt.figures) : DEFAULT_FIGURES;
+    const file = opt.figures ?? (existsSync(COMMITTED_FIGURES) ? COMMITTED_FIGURES : undefined);
+    figures = file ? readFigures(file) : DEFAULT_FIGURES;
   } else {
     const { measureFigures } = await import("./workshop-measure.ts"); // Docker only when measuring
-    figures = (await measureFigures({ labs: opt.labs, swarm: opt.swarm, figure })).figures;
+    figures = (
+      await measureFigures({
+        labs: opt.labs,
+        warmLabs: opt.warmLabs,
+        swarm: opt.swarm,
+        checkBlock: opt.checkBlock,
+        checkRounds: opt.checkRounds,
+        figure,
+        say: (line) => process.stderr.write(`# ${line}\n`),
+      })
+    ).figures;
     const out = opt.out ?? join(mkdtempSync(join(tmpdir(), "drydock-workshop-")), "figures.json");
     writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
     process.stdout.write(
@@ -81,8 +104,23 @@ async function bench(opt: Args): Promise<void> {
     hostSeats(base, reservationOf(figures, share), defaults.hostReserve, defaults.cpuOvercommit);
   const idleFit = seatsAt(0);
   const activeFit = seatsAt(1);
-  figure("workshop.idle_labs_fit.per_host", idleFit.seats, `labs (by ${idleFit.limitedBy}; goal >= 40)`);
-  figure("workshop.active_budget_labs_fit.per_host", activeFit.seats, `labs (by ${activeFit.limitedBy})`);
+  const by = seatsByResource(base, reservationOf(figures, 0), defaults.hostReserve, defaults.cpuOvercommit);
+  const r = defaults.hostReserve;
+  process.stdout.write(
+    `# idle labs on ${base.name} (${base.memoryMiB} MiB, ${base.cpus} cores, ${base.pids} tasks, ${base.diskMiB} MiB disk; ` +
+      `kept for the host: ${r.memoryMiB} MiB, ${r.cpus} cores, ${r.pids} tasks, ${r.diskMiB} MiB; CPU overcommitted x${defaults.cpuOvercommit}): ` +
+      `memory fits ${by.memoryMiB}, CPU ${by.cpus}, pids ${by.pids}, disk ${by.diskMiB}\n`,
+  );
+  figure(
+    "workshop.idle_labs_fit.per_host",
+    idleFit.seats,
+    `labs (limited by ${idleFit.limitedBy}; goal >= 40; figures ${figures.idle.source})`,
+  );
+  figure(
+    "workshop.active_budget_labs_fit.per_host",
+    activeFit.seats,
+    `labs (by ${activeFit.limitedBy}; active figures ${figures.active.source})`,
+  );
 
   const failures: Failure[] = [{ kind: "surge", atMinute: 30, share: 0.6, minutes: 15 }];
   const victim = hosts[1]?.name;
@@ -152,6 +190,9 @@ function table(reports: SimReport[]): string {
 
 interface Args {
   simOnly: boolean;
+  warmLabs: number;
+  checkBlock: string;
+  checkRounds: number;
   figures: string | undefined;
   out: string | undefined;
   labs: number;
@@ -166,6 +207,9 @@ interface Args {
 function parseArgs(args: string[]): Args {
   const out: Args = {
     simOnly: false,
+    warmLabs: 1,
+    checkBlock: "h03-04",
+    checkRounds: 5,
     figures: undefined,
     out: undefined,
     labs: 3,
@@ -193,6 +237,9 @@ function parseArgs(args: string[]): Args {
     else if (a === "--figures") out.figures = value();
     else if (a === "--out") out.out = value();
     else if (a === "--labs") out.labs = count(a, value(), 1);
+    else if (a === "--warm-labs") out.warmLabs = count(a, value(), 0);
+    else if (a === "--check-block") out.checkBlock = value();
+    else if (a === "--check-rounds") out.checkRounds = count(a, value(), 1);
     else if (a === "--hosts") out.hosts = count(a, value(), 1);
     else if (a === "--learners") out.learners = count(a, value(), 1);
     else if (a === "--warm") out.warm = count(a, value(), 0);
@@ -202,5 +249,8 @@ function parseArgs(args: string[]): Args {
   }
   if (out.figures && !out.simOnly)
     fail("--figures goes with --sim-only (measuring writes figures with --out).");
+  if (out.warmLabs > out.labs) fail(`--warm-labs ${out.warmLabs}: more than --labs ${out.labs}.`);
+  if (!BlockId.safeParse(out.checkBlock).success)
+    fail(`--check-block ${out.checkBlock} is not a block id (h03-04).`);
   return out;
 }

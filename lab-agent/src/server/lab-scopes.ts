@@ -71,6 +71,7 @@ export class LabScopes {
   /**
    * Refuses (lab-state) unless the credential's lab is ready: a learner's lab may still be
    * starting, have failed or been reaped. The lead's own lab is checked when a node is used.
+   * A ready learner's lab starts being watched for checks (once; see below).
    */
   requireReady(scope: LabScope): void {
     if (!scope.learner) return;
@@ -80,7 +81,12 @@ export class LabScopes {
       });
     }
     const record = this.opts.roster.current()?.labs?.find((l) => l.lab === scope.lab);
-    if (record?.state === "ready") return;
+    if (record?.state === "ready") {
+      // Ready and in use: its checks' clients and live watcher open now (the lead's start with the
+      // agent), not at the learner's first Check, which then took ~3 s (npm run bench -- workshop).
+      void scope.checks.watch().catch(() => {});
+      return;
+    }
     const state = record?.state ?? "not started";
     throw new DrydockError(
       ErrorCode.labState,

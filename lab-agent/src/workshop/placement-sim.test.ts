@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DrydockError } from "../common/errors.ts";
 import { DEFAULT_FIGURES, type HostSpec, LabFigures, readFigures } from "./lab-figures.ts";
-import { hostSeats, reservationOf, type SimOptions, simulate } from "./placement-sim.ts";
+import {
+  hostSeats,
+  percentile,
+  reservationOf,
+  type SimOptions,
+  seatsByResource,
+  simulate,
+  summarize,
+} from "./placement-sim.ts";
 
 // Round figures so every expected number below can be worked out by hand.
 const figures: LabFigures = {
@@ -54,6 +62,19 @@ describe("seats a host can take", () => {
     const cpuBound = host("h", { cpus: 0.5, memoryMiB: 100_000 });
     expect(hostSeats(cpuBound, reservationOf(figures, 0), none, 1)).toEqual({ seats: 5, limitedBy: "cpus" });
     expect(hostSeats(cpuBound, reservationOf(figures, 0), none, 4).seats).toBe(20);
+  });
+
+  it("says what each resource alone would seat, a resource nothing uses without end", () => {
+    const reserve = { memoryMiB: 200, cpus: 2, pids: 1000, diskMiB: 0 };
+    expect(seatsByResource(host("h"), reservationOf(figures, 0), reserve, 2)).toEqual({
+      memoryMiB: 8, // (1000 - 200) / 100
+      cpus: 160, // (10 - 2) x 2 / 0.1
+      pids: 90, // (10000 - 1000) / 100
+      diskMiB: 100,
+    });
+    const free = { ...figures.idle.footprint, cpus: 0 };
+    expect(seatsByResource(host("h"), free, none, 1).cpus).toBe(Number.POSITIVE_INFINITY);
+    expect(seatsByResource(host("h", { pids: 500 }), free, reserve, 1).pids).toBe(0);
   });
 });
 
@@ -284,5 +305,21 @@ describe("figures file", () => {
       idle: { source: "measured", footprint: { ...DEFAULT_FIGURES.idle.footprint, memoryMiB: 0 } },
     };
     expect(LabFigures.safeParse(zero).success).toBe(false);
+  });
+});
+
+describe("percentiles of timings", () => {
+  it("takes the nearest rank: p50 and p95 of 1..20 are 10 and 19", () => {
+    const values = Array.from({ length: 20 }, (_, i) => 20 - i); // unsorted on purpose
+    expect(percentile(values, 50)).toBe(10);
+    expect(percentile(values, 95)).toBe(19);
+    expect(percentile(values, 100)).toBe(20);
+    expect(percentile(values, 0)).toBe(1);
+    expect(summarize(values)).toEqual({ count: 20, p50: 10, p95: 19, max: 20 });
+  });
+
+  it("gives the one value for one sample, and zeros for none", () => {
+    expect(summarize([1234])).toEqual({ count: 1, p50: 1234, p95: 1234, max: 1234 });
+    expect(summarize([])).toEqual({ count: 0, p50: 0, p95: 0, max: 0 });
   });
 });

@@ -156,6 +156,26 @@ export function reservationOf(figures: LabFigures, activeShare: number): Footpri
   };
 }
 
+/** Seats a host has room for by each resource alone (CPU overcommitted: it only slows down). */
+export function seatsByResource(
+  host: HostSpec,
+  reservation: Footprint,
+  reserve: Footprint,
+  cpuOvercommit: number,
+): Record<keyof Footprint, number> {
+  const room: Footprint = {
+    memoryMiB: host.memoryMiB - reserve.memoryMiB,
+    cpus: (host.cpus - reserve.cpus) * cpuOvercommit,
+    pids: host.pids - reserve.pids,
+    diskMiB: host.diskMiB - reserve.diskMiB,
+  };
+  const fit = (k: keyof Footprint) => {
+    const per = reservation[k];
+    return room[k] <= 0 ? 0 : per <= 0 ? Number.POSITIVE_INFINITY : Math.floor(room[k] / per + 1e-9);
+  };
+  return { memoryMiB: fit("memoryMiB"), cpus: fit("cpus"), pids: fit("pids"), diskMiB: fit("diskMiB") };
+}
+
 /** How many labs of this reservation a host can take, and which resource runs out first. */
 export function hostSeats(
   host: HostSpec,
@@ -163,20 +183,13 @@ export function hostSeats(
   reserve: Footprint,
   cpuOvercommit: number,
 ): { seats: number; limitedBy: keyof Footprint } {
-  const room: Footprint = {
-    memoryMiB: host.memoryMiB - reserve.memoryMiB,
-    cpus: (host.cpus - reserve.cpus) * cpuOvercommit,
-    pids: host.pids - reserve.pids,
-    diskMiB: host.diskMiB - reserve.diskMiB,
-  };
+  const by = seatsByResource(host, reservation, reserve, cpuOvercommit);
   let best: { seats: number; limitedBy: keyof Footprint } = {
     seats: Number.POSITIVE_INFINITY,
     limitedBy: "memoryMiB",
   };
   for (const k of ["memoryMiB", "cpus", "pids", "diskMiB"] as const) {
-    const per = reservation[k];
-    const seats = room[k] <= 0 ? 0 : per <= 0 ? Number.POSITIVE_INFINITY : Math.floor(room[k] / per + 1e-9);
-    if (seats < best.seats) best = { seats, limitedBy: k };
+    if (by[k] < best.seats) best = { seats: by[k], limitedBy: k };
   }
   return Number.isFinite(best.seats) ? best : { seats: 0, limitedBy: "memoryMiB" };
 }
@@ -467,8 +480,24 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
+/** Nearest-rank percentile (p95 of 20 values is the 19th smallest); 0 for no values. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** How many, the median, p95 and the largest, by nearest rank (all 0 for no values). */
+export function summarize(values: readonly number[]): {
+  count: number;
+  p50: number;
+  p95: number;
+  max: number;
+} {
+  return {
+    count: values.length,
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    max: values.length ? Math.max(...values) : 0,
+  };
 }

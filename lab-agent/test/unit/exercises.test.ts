@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -88,6 +89,22 @@ describe("exercises", () => {
     const ex = loadExercise("h03-04", tempExercise("h03-04", VALID));
     expect(ex.deliverables[0]?.needs).toEqual([]);
     expect(ex.solve).toBe("solve.sh");
+  });
+
+  it("parses a file once while it is unchanged, and again once it changes", () => {
+    const dir = tempExercise("h03-04", VALID);
+    const first = loadExercise("h03-04", dir);
+    expect(loadExercise("h03-04", dir).deliverables).toBe(first.deliverables);
+    const file = join(dir, "h03-04", "exercise.yaml");
+    writeFileSync(file, VALID.replace("title: Non-root", "title: Not root, now"));
+    expect(loadExercise("h03-04", dir).deliverables[0]?.title).toBe("Not root, now");
+    // A file that goes bad is refused again, not served from before.
+    writeFileSync(file, VALID.replace("image.user.nonroot", "image.user.nobody"));
+    expect(loadError(dir, "h03-04").message).toMatch(/no check has this id/);
+    // The files it names are looked for on every load.
+    writeFileSync(file, VALID);
+    rmSync(join(dir, "h03-04", "solve.sh"));
+    expect(loadError(dir, "h03-04").message).toMatch(/solve\.sh does not exist/);
   });
 
   const cases: Array<[string, string, string, RegExp]> = [
