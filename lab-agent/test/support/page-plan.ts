@@ -90,10 +90,18 @@ function withDrillRuns(pages: PageSteps[]): PageSteps[] {
  */
 export function planLabs(pages: readonly PageSteps[], labs: 1 | 2, drills = false): LabPlan[] {
   if (labs === 1) return [{ name: "course", pages: drills ? withDrillRuns([...pages]) : [...pages] }];
+  // A page that ends off the swarm's state (hour 19 solves hours 9–10 mid-page, for its Compose
+  // part) goes last, so the pages after it need no second solve of hours 15–16.
+  const leavesSwarm = (p: PageSteps): number =>
+    covers(lastSolvedAfter(p, p.after), "h15-16", solveBuildsOn()) ? 0 : 1;
   const swarm = pages
     .filter(onSwarm)
     // Stable: course order within one starting point, so each solve is done once.
-    .sort((a, b) => BLOCK_IDS.indexOf(a.after as BlockId) - BLOCK_IDS.indexOf(b.after as BlockId));
+    .sort(
+      (a, b) =>
+        leavesSwarm(a) - leavesSwarm(b) ||
+        BLOCK_IDS.indexOf(a.after as BlockId) - BLOCK_IDS.indexOf(b.after as BlockId),
+    );
   return [
     { name: "course", pages: pages.filter((p) => !onSwarm(p)) },
     { name: "swarm", pages: drills ? withDrillRuns(swarm) : swarm },

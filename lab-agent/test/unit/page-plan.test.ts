@@ -46,6 +46,8 @@ describe("page plan", () => {
     expect(solves).toEqual([
       { page: "hours/h05-06", solve: "h03-04" },
       { page: "hours/h09-10", solve: "h09-10" },
+      // Hour 19 solves hours 9–10 mid-page (its Compose part), so the drills solve hours 15–16 again.
+      { page: "drills/container-crash", solve: "h15-16" },
     ]);
   });
 
@@ -58,6 +60,8 @@ describe("page plan", () => {
     expect(startingSolves(swarm, buildsOn).filter((s) => s.solve)).toEqual([
       { page: "hours/h17", solve: "h15-16" },
     ]);
+    // Hour 19 leaves the lab at hours 9–10 (mid-page): last, after the drills that need the stack.
+    expect(swarm.at(-1)?.id).toBe("hours/h19");
   });
 
   it("the drills' tests ride the swarm lab: before its first page, after its one solve of hours 15–16", () => {
