@@ -151,29 +151,43 @@ describe.sequential("a workshop through the site", () => {
     await page.context().close();
   });
 
-  it("seats three learners, each in their own browser and lab, kept across a reload", async () => {
-    for (const name of ["Ana", "Budi", "Citra"]) {
-      const page = await newPage();
-      await page.goto(`${agent.origin}/workshop/join/`);
-      await expect.poll(() => joinBox(page).getAttribute("data-state"), { timeout: WAIT }).toBe("form");
-      await submitJoin(page, code, name);
-      await expect.poll(() => joinBox(page).getAttribute("data-state"), { timeout: WAIT }).toBe("seat");
-      const seat = JSON.parse(
-        (await page.evaluate(() => localStorage.getItem("drydock.workshop-seat"))) ?? "{}",
-      ) as { credential: string; learner: { id: string; lab: string; name: string } };
-      expect(seat.learner.name).toBe(name);
-      learners.push({ name, page, id: seat.learner.id, lab: seat.learner.lab, credential: seat.credential });
-      const lab = page.locator("[data-lab]");
-      await expect.poll(() => lab.getAttribute("data-lab-state"), { timeout: LAB_WAIT }).toBe("ready");
-      expect(await lab.textContent()).toContain(seat.learner.lab);
-      // The credential is in this origin's storage only: never in an address.
-      expect(page.url()).not.toContain(seat.credential);
-      await page.reload();
-      await expect.poll(() => joinBox(page).getAttribute("data-state"), { timeout: WAIT }).toBe("seat");
-      expect(await page.locator("[data-welcome]").textContent()).toContain(`You are in, ${name}`);
-    }
-    expect(new Set(learners.map((l) => l.lab)).size).toBe(3);
-  });
+  it(
+    "seats three learners, each in their own browser and lab, kept across a reload",
+    async () => {
+      for (const name of ["Ana", "Budi", "Citra"]) {
+        const page = await newPage();
+        await page.goto(`${agent.origin}/workshop/join/`);
+        await expect.poll(() => joinBox(page).getAttribute("data-state"), { timeout: WAIT }).toBe("form");
+        await submitJoin(page, code, name);
+        await expect.poll(() => joinBox(page).getAttribute("data-state"), { timeout: WAIT }).toBe("seat");
+        const seat = JSON.parse(
+          (await page.evaluate(() => localStorage.getItem("drydock.workshop-seat"))) ?? "{}",
+        ) as { credential: string; learner: { id: string; lab: string; name: string } };
+        expect(seat.learner.name).toBe(name);
+        learners.push({
+          name,
+          page,
+          id: seat.learner.id,
+          lab: seat.learner.lab,
+          credential: seat.credential,
+        });
+      }
+      // Their labs start in the background, all three at once; each page shows its own.
+      for (const l of learners) {
+        const { page } = l;
+        const lab = page.locator("[data-lab]");
+        await expect.poll(() => lab.getAttribute("data-lab-state"), { timeout: LAB_WAIT }).toBe("ready");
+        expect(await lab.textContent()).toContain(l.lab);
+        // The credential is in this origin's storage only: never in an address.
+        expect(page.url()).not.toContain(l.credential);
+        await page.reload();
+        await expect.poll(() => joinBox(page).getAttribute("data-state"), { timeout: WAIT }).toBe("seat");
+        expect(await page.locator("[data-welcome]").textContent()).toContain(`You are in, ${l.name}`);
+      }
+      expect(new Set(learners.map((l) => l.lab)).size).toBe(3);
+    },
+    LAB_WAIT + 300_000,
+  );
 
   it("gives each learner the course page's terminal in their own lab", async () => {
     for (const l of learners) {
