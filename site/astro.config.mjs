@@ -46,7 +46,13 @@ export default defineConfig({
             { label: "Mentor review", slug: "reviews/mentor" },
           ],
         },
-        { label: "Workshop", items: [{ label: "Lead's dashboard", slug: "workshop/lead" }] },
+        {
+          label: "Workshop",
+          items: [
+            { label: "Join a workshop", slug: "workshop/join" },
+            { label: "Lead's dashboard", slug: "workshop/lead" },
+          ],
+        },
       ],
     }),
     mdx(),

@@ -32,10 +32,18 @@ export function readProfileJson<T>(store: ProgressStore, key: string, schema: z.
   }
 }
 
-export function readProgress(home: string, lab: string, now = Date.now()) {
+/**
+ * A workshop learner's lab is theirs, not this installation's owner's: their progress carries the
+ * roster's name and none of the owner's imported reviews (`owner`).
+ */
+export interface ProgressOwner {
+  name: string;
+}
+
+export function readProgress(home: string, lab: string, now = Date.now(), owner?: ProgressOwner) {
   const store = new ProgressStore(home);
   try {
-    const reviews = readProfileJson(store, REVIEWS, Reviews, []);
+    const reviews = owner ? [] : readProfileJson(store, REVIEWS, Reviews, []);
     const signedOff = new Set(
       reviews.flatMap((r) =>
         ((r.drydockReview as { signOffs?: Array<{ item: string }> })?.signOffs ?? []).map((s) => s.item),
@@ -52,7 +60,7 @@ export function readProgress(home: string, lab: string, now = Date.now()) {
         signedOff,
         drills: { implemented: new Set(Object.keys(DRILLS)), runs: loadRuns(home, lab) },
       }),
-      displayName: store.getProfile(DISPLAY_NAME),
+      displayName: owner ? owner.name : store.getProfile(DISPLAY_NAME),
       reviews,
     };
   } finally {

@@ -50,8 +50,17 @@ export interface ApiContext {
   scopes: LabScopes;
 }
 
-/** The drill step this agent runs now: one at a time, kept across requests. */
-const DRILL_STEP: { busyWith?: string; lastError?: string } = {};
+/** The drill step running now in each lab (the lead's, a learner's): one at a time per lab, kept across requests. */
+const DRILL_STEPS = new Map<LabId, { busyWith?: string; lastError?: string }>();
+
+function drillStepOf(lab: LabId): { busyWith?: string; lastError?: string } {
+  let step = DRILL_STEPS.get(lab);
+  if (!step) {
+    step = {};
+    DRILL_STEPS.set(lab, step);
+  }
+  return step;
+}
 
 const NoQuery = z.object({}).strict();
 const TerminalsQuery = z.object({ node: TerminalNode.optional() }).strict();
@@ -90,10 +99,6 @@ export async function handleApi(
   // Everything else acts on this agent's lab, which is the lead's.
   leadOnly(ctx.credential);
 
-  if (route === "GET /api/version") {
-    parseOrBadRequest(NoQuery, query, "query");
-    return sendJson(res, 200, { name: "drydock", version: ctx.version, lab: ctx.lab });
-  }
   if (route === "GET /api/swarm") {
     parseOrBadRequest(NoQuery, query, "query");
     return sendJson(res, 200, await swarmView(ctx.docker, ctx.lab));
@@ -110,8 +115,6 @@ export async function handleApi(
     return runLabAction(res, ctx, action, body as z.infer<typeof LabUpBody>);
   }
   if (await handleScoreRoutes(req, res, url, ctx)) return;
-  if (await handleQuizRoutes(req, res, url, ctx)) return;
-  if (await handleDrillRoutes(req, res, url, { ...ctx, drills: DRILL_STEP })) return;
   throw new DrydockError(ErrorCode.notFound, `There is no API route ${method} ${path}.`, {
     hint: "See lab-agent/src/server/README.md for the routes.",
   });
@@ -132,6 +135,17 @@ async function handleLabRoutes(
   const query = Object.fromEntries(url.searchParams);
   const route = `${method} ${path}`;
   const scope = ctx.scopes.forCredential(ctx.credential);
+  if (route === "GET /api/version") {
+    parseOrBadRequest(NoQuery, query, "query");
+    // The lab is the credential's own: a learner's page keys its terminals by their lab.
+    sendJson(res, 200, {
+      name: "drydock",
+      version: ctx.version,
+      lab: ctx.lab,
+      ...(scope.learner ? { learner: scope.learner } : {}),
+    });
+    return true;
+  }
   if (route === "GET /api/terminals") {
     const { node } = parseOrBadRequest(TerminalsQuery, query, "query");
     const terminals = ctx.registry.list().filter((t) => !node || t.node === node);
@@ -176,8 +190,18 @@ async function handleLabRoutes(
     return true;
   }
   if (await handleCheckRoutes(req, res, url, ctx)) return true;
+  // The page's quiz is graded into the credential's lab's progress.
+  if (await handleQuizRoutes(req, res, url, ctx)) return true;
+  // Drills act on the credential's lab too; a learner's lab must be ready to start or stop one.
+  if (/^\/api\/drills(\/|$)/.test(path)) {
+    if (method === "POST") ctx.scopes.requireReady(scope);
+    return handleDrillRoutes(req, res, url, { ...ctx, drills: drillStepOf(ctx.lab) });
+  }
   if (route === "POST /api/practice/page" || route === "GET /api/progress") {
-    return handleScoreRoutes(req, res, url, ctx);
+    const name = scope.learner
+      ? ctx.workshop.roster.current()?.roster.find((r) => r.id === scope.learner)?.name
+      : undefined;
+    return handleScoreRoutes(req, res, url, { ...ctx, ...(name !== undefined ? { owner: { name } } : {}) });
   }
   return false;
 }

@@ -6,7 +6,7 @@ import { loadAllExercises } from "../exercises/load-exercises.ts";
 import type { PracticeRecorder } from "../progress/practice-recorder.ts";
 import { buildEndorsement, SignOff, verifyEndorsement } from "../score/endorsement.ts";
 import { loadInstallationKey } from "../score/installation-key.ts";
-import { readProgress } from "../score/learner-progress.ts";
+import { type ProgressOwner, readProgress } from "../score/learner-progress.ts";
 import { loadRubric } from "../score/rubric-schema.ts";
 import { signScorecard } from "../score/scorecard.ts";
 import { reviewScorecard } from "../score/scorecard-view.ts";
@@ -16,6 +16,8 @@ export interface ScoreRouteContext {
   lab: string;
   home: string;
   practice: PracticeRecorder;
+  /** Set for a workshop learner's lab: their name, and none of the installation owner's reviews. */
+  owner?: ProgressOwner;
 }
 
 const NoQuery = z.object({}).strict();
@@ -56,7 +58,7 @@ export async function handleScoreRoutes(
   switch (route) {
     case "GET /api/progress": {
       query();
-      const { report, displayName } = readProgress(ctx.home, ctx.lab);
+      const { report, displayName } = readProgress(ctx.home, ctx.lab, Date.now(), ctx.owner);
       sendJson(res, 200, { ...report, ...(displayName ? { displayName } : {}) });
       return true;
     }

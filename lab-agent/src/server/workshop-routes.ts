@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { DrydockError, ErrorCode } from "../common/errors.ts";
+import { zipStore } from "../common/zip-store.ts";
 import { JoinRequest, LearnerId } from "../workshop/event-schema.ts";
+import { learnerDrill } from "../workshop/learner-drill.ts";
 import { type LearnerLabs, learnerLabView } from "../workshop/learner-labs.ts";
+import { learnerScorecards, scorecardsFileName } from "../workshop/learner-scorecards.ts";
 import { resultsCsv, resultsFileName } from "../workshop/results-csv.ts";
 import {
   eventEnded,
@@ -19,6 +22,8 @@ import type { LabScopes } from "./lab-scopes.ts";
 export interface WorkshopRouteContext {
   /** Who is asking: the lead's token, a learner (`learner:<id>`), or nobody (join only). */
   credential: string;
+  /** DRYDOCK_HOME: learners' drill runs and the installation's signing key. */
+  home: string;
   workshop: {
     roster: Roster;
     throttle: WrongCodeThrottle;
@@ -42,8 +47,8 @@ const ExtendBody = z.object({ minutes: z.number().int().min(1).max(240) }).stric
  * GET /api/workshop/me (the learner): their own entry, their lab's state and the event's time.
  * POST /api/workshop/lab {} (the learner): start their lab again (after it was reaped or failed).
  * GET /api/workshop/roster, POST /api/workshop/extend {minutes}, POST /api/workshop/end,
- * GET /api/workshop/results.csv, POST /api/workshop/learners/<id>/reset {}: the lead (the agent's
- * token) only.
+ * GET /api/workshop/results.csv, GET /api/workshop/scorecards.zip (every learner's signed
+ * scorecard), POST /api/workshop/learners/<id>/reset {}: the lead (the agent's token) only.
  * Returns false when the route is not one of these.
  */
 export async function handleWorkshopRoutes(
@@ -179,6 +184,8 @@ export async function handleWorkshopRoutes(
           ...l,
           currentBlock: ctx.scopes.currentBlock(l.lab),
           terminals: ctx.scopes.terminalsOf(l.lab),
+          // Their drill in the lab now, else their latest one (drill-state.ts), or null.
+          drill: learnerDrill(ctx.home, l.lab),
         })),
       });
       return true;
@@ -212,6 +219,28 @@ export async function handleWorkshopRoutes(
         "Cache-Control": "no-store",
       });
       res.end(text);
+      return true;
+    }
+    case "GET /api/workshop/scorecards.zip": {
+      leadOnly(ctx.credential);
+      query();
+      await roster.flush();
+      const state = roster.require();
+      const cards = await learnerScorecards(ctx.home, state, new Date(now));
+      const zip = zipStore(
+        cards.map((c) => ({
+          name: c.fileName,
+          data: Buffer.from(`${JSON.stringify(c.scorecard, null, 2)}\n`),
+          modified: new Date(now),
+        })),
+      );
+      res.writeHead(200, {
+        "Content-Type": "application/zip",
+        "Content-Disposition": `attachment; filename="${scorecardsFileName(state)}"`,
+        "Content-Length": zip.length,
+        "Cache-Control": "no-store",
+      });
+      res.end(zip);
       return true;
     }
     default:

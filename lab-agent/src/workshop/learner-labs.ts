@@ -115,6 +115,8 @@ export function learnerLabView(record: LabRecord | undefined, event: WorkshopEve
         ...base,
         message: "Your lab could not be started (it was tried twice). The workshop lead sees why.",
         error: record.error ?? "unknown error",
+        // Their own lab's start log: what the join page shows under the error.
+        logTail: record.logTail ?? null,
         hint: "Ask the workshop lead, or try again: POST /api/workshop/lab.",
       };
     case "removed":

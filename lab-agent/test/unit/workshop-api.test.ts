@@ -141,10 +141,9 @@ describe("the workshop API", () => {
       ["/api/workshop/results.csv", undefined],
       ["/api/workshop/extend", { minutes: 10 }],
       ["/api/workshop/end", {}],
-      ["/api/version", undefined],
       ["/api/lab", undefined],
       ["/api/swarm", undefined],
-      ["/api/drills", undefined],
+      ["/api/scorecard/verify", { scorecard: {} }],
     ] as const) {
       const r = await call(path, { as: asAna, ...(body !== undefined ? { body } : {}) });
       expect(r.status, path).toBe(403);
@@ -153,6 +152,10 @@ describe("the workshop API", () => {
     // Terminals, tickets, checks and progress are the learner's own lab's: this agent starts no
     // labs (--no-lab), so a terminal is refused in plain words (workshop-terminals-api.test.ts has them).
     expect((await call("/api/progress", { as: asAna })).status).toBe(200);
+    // The version names the learner's own lab (their page keys its terminals by it), drills are theirs.
+    const version = await call("/api/version", { as: asAna });
+    expect(version.json).toMatchObject({ name: "drydock", lab: labOf("ana"), learner: learners.ana?.id });
+    expect((await call("/api/drills", { as: asAna })).json).toMatchObject({ lab: labOf("ana"), runs: [] });
     for (const [path, body] of [
       ["/api/tickets", { purpose: "terminal-open", node: "laptop" }],
       ["/api/terminals", { node: "laptop" }],

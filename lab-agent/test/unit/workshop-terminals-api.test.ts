@@ -239,9 +239,12 @@ describe("learners' terminals in their own lab", () => {
     const events = await ticket(ana.cred, { purpose: "check-events", block: "h01-02" });
     expect(events.status).toBe(201);
     // The lead's routes stay the lead's.
-    for (const path of ["/api/lab", "/api/swarm", "/api/drills", "/api/workshop/roster"]) {
+    for (const path of ["/api/lab", "/api/swarm", "/api/workshop/roster", "/api/workshop/scorecards.zip"]) {
       expect((await call(path, ana.cred)).status, path).toBe(403);
     }
+    // Drills are the learner's own lab's: their runs only, and the lead's are the lead's.
+    expect((await call("/api/drills", ana.cred)).json.lab).toBe(ana.lab);
+    expect((await call("/api/drills", token)).json.lab).toBe("lead");
   });
 });
 

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { TOKEN_KEY } from "./token-key.ts";
+import { storedSeat } from "./workshop-seat.ts";
 
 /**
  * The agent's HTTP API as the page sees it (lab-agent/src/server/README.md). Every answer is
@@ -17,7 +18,13 @@ export type AgentError = z.infer<typeof AgentError>;
 
 const ErrorBody = z.object({ error: AgentError });
 
-export const AgentVersion = z.object({ name: z.literal("drydock"), version: z.string(), lab: z.string() });
+/** `learner`: the page acts as a workshop learner, on their own lab (`lab`). */
+export const AgentVersion = z.object({
+  name: z.literal("drydock"),
+  version: z.string(),
+  lab: z.string(),
+  learner: z.optional(z.string()),
+});
 export type AgentVersion = z.infer<typeof AgentVersion>;
 
 export const NODE_ROLES = ["registry", "laptop", "manager-1", "worker-1", "worker-2"] as const;
@@ -137,9 +144,32 @@ export function agentToken(): string | undefined {
   }
 }
 
+let leadPage = false;
+
+/**
+ * For the workshop lead's own pages (the dashboard): send the agent's token even where this
+ * browser also holds a learner's seat.
+ */
+export function preferToken(): void {
+  leadPage = true;
+  reach = undefined;
+}
+
+/**
+ * What this page sends: a workshop learner's credential once they joined here (workshop-seat.ts),
+ * so the panels act on their own lab; else the agent's token. The lead's pages send the token.
+ */
+export function agentCredential(): string | undefined {
+  if (!leadPage) {
+    const seat = storedSeat();
+    if (seat) return seat.credential;
+  }
+  return agentToken();
+}
+
 export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  const token = agentToken();
-  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
+  const credential = agentCredential();
+  return credential ? { ...extra, Authorization: `Bearer ${credential}` } : extra;
 }
 
 /** What a single-use ticket is for: a WebSocket hello or an event stream (≤ 30 s, once). */
@@ -189,6 +219,8 @@ export function findAgent(refresh = false): Promise<AgentReach> {
         }
         const err = ErrorBody.safeParse(body);
         if (res.status === 401 && err.success) return { kind: "no-token", error: err.data.error };
+        // A learner's seat the agent no longer takes (the workshop ended): say so, not "no agent".
+        if (res.status === 410 && err.success) return { kind: "no-token", error: err.data.error };
         return { kind: "absent" };
       } catch {
         return { kind: "absent" };

@@ -3,12 +3,14 @@ import {
   fetchLabStatus,
   fetchSwarmView,
   findAgent,
+  getJson,
   type LabAction,
   type LabStatus,
   type ProgressLine,
   runLabAction,
   type SwarmView,
 } from "./agent-api.ts";
+import { labLine, MeAnswer } from "./workshop-me.ts";
 
 /**
  * The behaviour behind <drydock-lab-status>: buttons that run lab actions with their progress
@@ -52,6 +54,7 @@ export function mountLabStatus(root: HTMLElement): { refresh(): Promise<void> } 
       return;
     }
     offline.hidden = true;
+    if (reach.agent.learner) return refreshSeat();
     try {
       status = await fetchLabStatus();
       renderNodes(status);
@@ -63,6 +66,26 @@ export function mountLabStatus(root: HTMLElement): { refresh(): Promise<void> } 
       root.dataset.state = "error";
     }
     setButtons();
+    schedule();
+  }
+
+  /**
+   * A workshop learner's page: their own lab, which the agent starts and removes (no start, reset
+   * or swarm buttons of the lead's lab here); the workshop page restarts a failed or reaped one.
+   */
+  async function refreshSeat(): Promise<void> {
+    for (const b of buttons) b.hidden = true;
+    nodesTable.hidden = true;
+    try {
+      const me = await getJson("/api/workshop/me", MeAnswer);
+      summary.textContent = `${labLine(me)}${me.lab.state === "ready" ? "" : " See the workshop page (Join a workshop)."}`;
+      root.dataset.state =
+        me.lab.state === "ready" ? "healthy" : me.lab.state === "provisioning" ? "degraded" : "absent";
+      root.dataset.workshopLab = me.lab.id ?? me.learner.lab;
+    } catch (err) {
+      summary.textContent = `Could not read your workshop lab: ${messageOf(err)}`;
+      root.dataset.state = "error";
+    }
     schedule();
   }
 

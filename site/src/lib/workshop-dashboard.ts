@@ -1,5 +1,13 @@
 import * as z from "zod/mini";
-import { AgentRequestError, findAgent, getJson, postJson } from "./agent-api.ts";
+import {
+  AgentError,
+  AgentRequestError,
+  authHeaders,
+  findAgent,
+  getJson,
+  postJson,
+  preferToken,
+} from "./agent-api.ts";
 import { el } from "./progress-view.ts";
 import { TerminalInfo } from "./terminal-protocol.ts";
 
@@ -35,6 +43,15 @@ export const RosterLearner = z.object({
   labState: LabState,
   currentBlock: z.nullable(z.string()),
   terminals: z.array(TerminalInfo),
+  drill: z.nullable(
+    z.object({
+      drill: z.string(),
+      phase: z.string(),
+      verdict: z.string(),
+      active: z.boolean(),
+      since: z.string(),
+    }),
+  ),
 });
 export type RosterLearner = z.infer<typeof RosterLearner>;
 
@@ -53,6 +70,25 @@ export const RosterAnswer = z.object({
 export type RosterAnswer = z.infer<typeof RosterAnswer>;
 
 const ResetAnswer = z.object({ lab: z.object({ state: z.string() }) });
+const EventAnswer = z.object({
+  event: z.object({ minutesLeft: z.number(), over: z.boolean(), endedAt: z.nullable(z.string()) }),
+});
+
+/** A learner's drill as one cell (pure): the drill in their lab now, else their latest one's verdict. */
+export function drillCell(d: RosterLearner["drill"]): string {
+  if (!d) return "—";
+  if (d.active)
+    return `${d.drill}: ${d.phase === "broken" ? "broken, needs stop" : "running"} (${d.verdict})`;
+  return `${d.drill}: ${d.phase}${d.verdict === "none" ? "" : `, ${d.verdict}`}`;
+}
+
+/** Extend by whole minutes, 1 to 240 (as the agent's ExtendBody): the problem, or undefined (pure). */
+export function extendProblem(text: string): string | undefined {
+  const minutes = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(minutes) || minutes < 1 || minutes > 240)
+    return "Extend by a whole number of minutes from 1 to 240.";
+  return undefined;
+}
 
 /** One learner's row, as text cells (pure: tested without a browser). */
 export function rowCells(l: RosterLearner, stuckAfter: number): string[] {
@@ -69,6 +105,7 @@ export function rowCells(l: RosterLearner, stuckAfter: number): string[] {
     l.currentBlock ?? "—",
     `${l.checksPassed} of ${l.checksTried}`,
     `${Math.round(l.practiceMinutes)} min`,
+    drillCell(l.drill),
     stuck,
   ];
 }
@@ -80,6 +117,8 @@ export async function mountDashboard(root: HTMLElement): Promise<void> {
   const say = (text: string) => {
     if (status) status.textContent = text;
   };
+  // The lead's page: the agent's token, even where this browser also joined as a learner.
+  preferToken();
   const reach = await findAgent();
   if (reach.kind === "absent")
     return say("Open this page from the URL `drydock start` printed (it is the lead's).");
@@ -115,7 +154,18 @@ export async function mountDashboard(root: HTMLElement): Promise<void> {
     );
     const table = el("table", "dd-workshop-roster");
     const head = el("tr", "");
-    for (const h of ["seat", "name", "state", "lab", "block", "checks passed", "practice", "stuck", ""])
+    for (const h of [
+      "seat",
+      "name",
+      "state",
+      "lab",
+      "block",
+      "checks passed",
+      "practice",
+      "drill",
+      "stuck",
+      "",
+    ])
       head.append(el("th", "", h));
     table.append(head);
     for (const l of r.learners) {
@@ -146,13 +196,100 @@ export async function mountDashboard(root: HTMLElement): Promise<void> {
 
   const refresh = async () => {
     try {
-      draw(await getJson("/api/workshop/roster", RosterAnswer));
+      const r = await getJson("/api/workshop/roster", RosterAnswer);
+      draw(r);
+      controls?.setAttribute("data-over", String(r.event.over));
+      for (const b of Array.from(controls?.querySelectorAll<HTMLButtonElement>("[data-when-live]") ?? []))
+        b.disabled = r.event.over;
     } catch (err) {
       say(err instanceof AgentRequestError ? err.message : "The agent did not answer.");
     }
   };
+  const controls = root.querySelector<HTMLElement>(".dd-workshop-controls");
+  if (controls) mountControls(controls, refresh);
   await refresh();
   setInterval(() => {
     if (document.visibilityState === "visible") void refresh();
   }, REFRESH_MS);
+}
+
+/**
+ * The event's controls: extend by N minutes, end the event (after a confirm), and the exports:
+ * the results CSV and every learner's signed scorecard (a zip). The downloads are fetched with
+ * the token in a header and handed to the browser as a blob: URL, so no address carries it.
+ */
+function mountControls(controls: HTMLElement, refresh: () => Promise<void>): void {
+  const note = controls.querySelector<HTMLElement>("[data-controls-note]");
+  const minutes = controls.querySelector<HTMLInputElement>("input[name=minutes]");
+  const say = (text: string) => {
+    if (note) note.textContent = text;
+  };
+  const failed = (err: unknown) =>
+    say(
+      err instanceof AgentRequestError
+        ? `${err.message} ${err.error.hint ?? ""}`.trim()
+        : "The agent did not answer.",
+    );
+  controls.querySelector("[data-extend]")?.addEventListener("click", () => {
+    const text = minutes?.value ?? "";
+    const problem = extendProblem(text);
+    if (problem) return say(problem);
+    postJson("/api/workshop/extend", { minutes: Number(text) }, EventAnswer)
+      .then(async (a) => {
+        say(`Extended by ${Number(text)} min: ${a.event.minutesLeft} min left.`);
+        await refresh();
+      })
+      .catch(failed);
+  });
+  controls.querySelector("[data-end]")?.addEventListener("click", () => {
+    if (
+      !confirm(
+        "End the workshop now? Nobody can join any more, every learner's lab is removed, and it cannot be extended. Export the results and scorecards first or after: both stay available.",
+      )
+    )
+      return;
+    postJson("/api/workshop/end", {}, EventAnswer)
+      .then(async () => {
+        say("The workshop is over: every learner's lab is being removed. The exports below stay available.");
+        await refresh();
+      })
+      .catch(failed);
+  });
+  for (const link of Array.from(controls.querySelectorAll<HTMLButtonElement>("[data-export]"))) {
+    link.addEventListener("click", () => {
+      const path = link.dataset.export ?? "";
+      void download(path)
+        .then((name) => say(`Downloaded ${name}.`))
+        .catch(failed);
+    });
+  }
+}
+
+/** GETs an export with the token in the header and saves it under the agent's file name. */
+async function download(path: string): Promise<string> {
+  const res = await fetch(path, { headers: authHeaders({}) });
+  if (!res.ok) {
+    const body: unknown = await res.json().catch(() => undefined);
+    const parsed = z.object({ error: AgentError }).safeParse(body);
+    throw new AgentRequestError(
+      res.status,
+      parsed.success
+        ? parsed.data.error
+        : { code: `http-${res.status}`, message: `The agent answered ${res.status}.` },
+    );
+  }
+  const name =
+    /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") ?? "")?.[1] ??
+    path.split("/").pop() ??
+    "export";
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
 }
