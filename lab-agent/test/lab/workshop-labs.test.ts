@@ -1,13 +1,11 @@
 import type Docker from "dockerode";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerName } from "../../src/lab/lab-names.ts";
-import { type AgentServer, startAgentServer } from "../../src/server/agent-server.ts";
-import { dockerLabStarter } from "../../src/workshop/docker-lab-starter.ts";
+import type { AgentServer } from "../../src/server/agent-server.ts";
 import { labelledLeftovers, removeLabResources } from "../../src/workshop/remove-lab.ts";
 import { drydock, tempHome } from "../support/cli.ts";
 import { execIn, hostDocker, labelledResources, until } from "../support/lab-helpers.ts";
-import { callAgent } from "../support/offline-agent.ts";
+import { callAgent, startWorkshopAgent } from "../support/offline-agent.ts";
 
 /**
  * Issue 17, the lab side: two learners join a workshop on a real agent and each gets a lab of
@@ -24,22 +22,7 @@ const learners: Array<{ credential: string; lab: string }> = [];
 
 beforeAll(async () => {
   docker = await hostDocker();
-  const start = await drydock(["workshop", "start", "--seats", "2", "--force", "--json"], { home });
-  expect(start.code, start.stderr).toBe(0);
-  code = JSON.parse(start.stdout).event.code;
-  agent = await startAgentServer({
-    host: "127.0.0.1",
-    port: 0,
-    token,
-    docker,
-    lab: "lead",
-    home,
-    version: "test",
-    log: pino({ level: "silent" }),
-    // No lab of the lead's: only the learners' labs are started, by the real starter.
-    noLab: true,
-    learnerLabs: dockerLabStarter(docker),
-  });
+  ({ agent, code } = await startWorkshopAgent({ home, token, docker, seats: 2 }));
 });
 afterAll(async () => {
   await agent?.close();

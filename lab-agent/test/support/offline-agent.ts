@@ -1,7 +1,13 @@
 import { join } from "node:path";
 import Docker from "dockerode";
 import pino from "pino";
-import { type AgentServerOptions, startAgentServer } from "../../src/server/agent-server.ts";
+import {
+  type AgentServer,
+  type AgentServerOptions,
+  startAgentServer,
+} from "../../src/server/agent-server.ts";
+import { dockerLabStarter } from "../../src/workshop/docker-lab-starter.ts";
+import { drydock } from "./cli.ts";
 
 /**
  * The real agent server in-process with no engine (`noLab`, a Docker client on a socket that does
@@ -33,4 +39,33 @@ export async function callAgent(origin: string, path: string, as?: string, body?
   });
   // biome-ignore lint/suspicious/noExplicitAny: the tests read answers field by field.
   return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+/**
+ * A workshop on real labs: `drydock workshop start --seats N` in `home`, then the real agent
+ * in-process with the real lab starter (no lab of the lead's), on a free loopback port.
+ * Returns the agent and the event's code.
+ */
+export async function startWorkshopAgent(
+  opts: { home: string; token: string; docker: Docker; seats: number } & Partial<AgentServerOptions>,
+): Promise<{ agent: AgentServer; code: string }> {
+  const { seats, ...server } = opts;
+  const start = await drydock(["workshop", "start", "--seats", String(seats), "--force", "--json"], {
+    home: opts.home,
+  });
+  if (start.code !== 0)
+    throw new Error(`drydock workshop start failed (exit ${start.code}): ${start.stderr}`);
+  const code = (JSON.parse(start.stdout) as { event: { code: string } }).event.code;
+  const agent = await startAgentServer({
+    host: "127.0.0.1",
+    port: 0,
+    lab: "lead",
+    version: "test",
+    log: pino({ level: "silent" }),
+    // No lab of the lead's: only the learners' labs are started, by the real starter.
+    noLab: true,
+    learnerLabs: dockerLabStarter(opts.docker),
+    ...server,
+  });
+  return { agent, code };
 }

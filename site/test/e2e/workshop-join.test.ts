@@ -2,22 +2,24 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import pino from "pino";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readZipStore } from "../../../lab-agent/src/common/zip-store.ts";
 import { saveRun } from "../../../lab-agent/src/drills/drill-state.ts";
 import { DrillRun } from "../../../lab-agent/src/drills/drill-types.ts";
 import { verifyScorecard } from "../../../lab-agent/src/score/scorecard.ts";
-import { type AgentServer, startAgentServer } from "../../../lab-agent/src/server/agent-server.ts";
+import type { AgentServer } from "../../../lab-agent/src/server/agent-server.ts";
 import type { TerminalLauncher } from "../../../lab-agent/src/terminal/terminal-launcher.ts";
-import { dockerLabStarter } from "../../../lab-agent/src/workshop/docker-lab-starter.ts";
 import type { LabStarter } from "../../../lab-agent/src/workshop/learner-labs.ts";
 import { removeLabResources } from "../../../lab-agent/src/workshop/remove-lab.ts";
 import { newEvent, Roster } from "../../../lab-agent/src/workshop/roster.ts";
 import { drydock } from "../../../lab-agent/test/support/cli.ts";
 import { hostDocker } from "../../../lab-agent/test/support/lab-helpers.ts";
-import { callAgent, startOfflineAgent } from "../../../lab-agent/test/support/offline-agent.ts";
+import {
+  callAgent,
+  startOfflineAgent,
+  startWorkshopAgent,
+} from "../../../lab-agent/test/support/offline-agent.ts";
 import { CHROMIUM } from "../support/chromium-setup.ts";
 import { repoRoot } from "../support/site-files.ts";
 
@@ -87,22 +89,13 @@ const problemText = (page: Page) => page.locator("[data-error]").textContent();
 beforeAll(async () => {
   if (REAL) {
     docker = await hostDocker();
-    const start = await drydock(["workshop", "start", "--seats", "3", "--force", "--json"], { home });
-    expect(start.code, start.stderr).toBe(0);
-    code = JSON.parse(start.stdout).event.code;
-    agent = await startAgentServer({
-      host: "127.0.0.1",
-      port: 0,
+    ({ agent, code } = await startWorkshopAgent({
+      home,
       token,
       docker,
-      lab: "lead",
-      home,
-      version: "test",
-      log: pino({ level: "silent" }),
-      noLab: true,
-      learnerLabs: dockerLabStarter(docker),
+      seats: 3,
       siteDir: join(repoRoot, "site", "dist"),
-    });
+    }));
   } else {
     agent = await startOfflineAgent({
       token,
