@@ -22,6 +22,7 @@ import { percentile, summarize } from "../lab-agent/src/workshop/placement-sim.t
 import { labelledLeftovers, removeLabResources } from "../lab-agent/src/workshop/remove-lab.ts";
 import { eventPath, readState } from "../lab-agent/src/workshop/roster.ts";
 import { TermClient } from "../lab-agent/test/support/agent-client.ts";
+import { callAgent } from "../lab-agent/test/support/offline-agent.ts";
 
 type Figure = (name: string, value: number, unit: string) => void;
 
@@ -277,18 +278,21 @@ async function joinToTerminal(
   log: (line: string) => void,
 ): Promise<{ learner: Learner; seconds: number }> {
   const started = performance.now();
-  const joined = await call(event.agent.origin, "/api/workshop/join", undefined, { code: event.code, name });
+  const joined = await callAgent(event.agent.origin, "/api/workshop/join", undefined, {
+    code: event.code,
+    name,
+  });
   if (joined.status !== 201)
     throw new Error(`join as ${name} refused (${joined.status}): ${JSON.stringify(joined.json)}`);
   const learner: Learner = { event, name, lab: joined.json.learner.lab, credential: joined.json.credential };
   log(`${name} joined the ${event.name} event: lab ${learner.lab} ${joined.json.labState}`);
   let lastSaid = performance.now();
   for (;;) {
-    const me = await call(event.agent.origin, "/api/workshop/me", learner.credential);
+    const me = await callAgent(event.agent.origin, "/api/workshop/me", learner.credential);
     const state = me.json.lab?.state;
     if (state === "ready") break;
     if (state === "failed" || state === "removed" || me.status !== 200) {
-      const roster = await call(event.agent.origin, "/api/workshop/roster", event.token);
+      const roster = await callAgent(event.agent.origin, "/api/workshop/roster", event.token);
       const mine = roster.json.learners?.find((l: { lab: string }) => l.lab === learner.lab);
       throw new Error(
         `${learner.lab} of ${name} is ${state ?? `unknown (HTTP ${me.status})`}: ${me.json.lab?.error ?? ""}\n${mine?.labState?.logTail ?? ""}`,
@@ -350,7 +354,7 @@ async function checkUnderLoad(
     const results = await Promise.all(
       learners.map(async (l) => {
         const started = performance.now();
-        const r = await call(l.event.agent.origin, `/api/checks/${block}`, l.credential, {});
+        const r = await callAgent(l.event.agent.origin, `/api/checks/${block}`, l.credential, {});
         const ms = performance.now() - started;
         if (r.status !== 200)
           throw new Error(`checks of ${block} for ${l.name}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
@@ -416,20 +420,6 @@ async function promptIn(agent: { origin: string; token: string }): Promise<void>
   } finally {
     client.close();
   }
-}
-
-async function call(origin: string, path: string, as?: string, body?: unknown) {
-  const res = await fetch(`${origin}${path}`, {
-    method: body !== undefined ? "POST" : "GET",
-    headers: {
-      ...(as ? { Authorization: `Bearer ${as}` } : {}),
-      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  // biome-ignore lint/suspicious/noExplicitAny: the benchmark reads answers field by field.
-  return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, any> };
 }
 
 /** Each lab's volumes and containers' writable layers, from the engine's df. */

@@ -92,8 +92,9 @@ export function planLabs(pages: readonly PageSteps[], labs: 1 | 2, drills = fals
   if (labs === 1) return [{ name: "course", pages: drills ? withDrillRuns([...pages]) : [...pages] }];
   // A page that ends off the swarm's state (hour 19 solves hours 9–10 mid-page, for its Compose
   // part) goes last, so the pages after it need no second solve of hours 15–16.
+  const buildsOn = solveBuildsOn();
   const leavesSwarm = (p: PageSteps): number =>
-    covers(lastSolvedAfter(p, p.after), "h15-16", solveBuildsOn()) ? 0 : 1;
+    covers(lastSolvedAfter(p, p.after), "h15-16", buildsOn) ? 0 : 1;
   const swarm = pages
     .filter(onSwarm)
     // Stable: course order within one starting point, so each solve is done once.
