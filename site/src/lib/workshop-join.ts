@@ -76,8 +76,12 @@ export function mountJoin(root: HTMLElement): void {
     (field === "name" ? nameInput : codeInput).focus();
   };
 
+  // From the kept seat at once (a reload shows the seat before the agent answers), then from each answer.
+  const greet = (learner: Seat["learner"]) => {
+    welcome.textContent = `You are in, ${learner.name}: seat ${learner.seat} of this workshop.`;
+  };
   const render = (me: MeAnswer) => {
-    welcome.textContent = `You are in, ${me.learner.name}: seat ${me.learner.seat} of this workshop.`;
+    greet(me.learner);
     labText.textContent = labLine(me);
     labText.dataset.labState = me.lab.state;
     const tail = me.lab.state === "failed" ? (me.lab.logTail ?? "") : "";
@@ -149,6 +153,7 @@ export function mountJoin(root: HTMLElement): void {
       const joined = JoinAnswer.safeParse(answer);
       if (!joined.success) return sayProblem("The agent's answer is not what this page expects: reload it.");
       keepSeat(joined.data);
+      greet(joined.data.learner);
       show("seat");
       labText.textContent = "Your lab is starting…";
       return poll();
@@ -191,7 +196,9 @@ export function mountJoin(root: HTMLElement): void {
     show("form");
   });
 
-  if (storedSeat()) {
+  const kept = storedSeat();
+  if (kept) {
+    greet(kept.learner);
     show("seat");
     void poll();
   } else show("form");
