@@ -28,11 +28,33 @@ const VARIANTS: Array<
 > = [
   // right
   [
-    "the reference: exec-form node fetch of /health",
+    "exec-form node fetch of /health (the probe recorded on the lab)",
     REF_TEST,
     REF,
     "pass",
     /succeeds once the app serves.*fails when it does not \(exit 1\)/,
+  ],
+  [
+    "the reference: bash's /dev/tcp, the status line of GET /health must say 200",
+    [
+      "CMD",
+      "bash",
+      "-c",
+      "exec 3<>/dev/tcp/127.0.0.1/${APP_PORT:-8080} && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '",
+    ],
+    probe((p) => {
+      p.binary = { name: "bash", path: "/usr/bin/bash" };
+      p.negative = { code: 1, output: "bash: connect: Connection refused", at: 0.1 };
+    }),
+    "pass",
+    /succeeds once the app serves.*fails when it does not \(exit 1\)/,
+  ],
+  [
+    "bash's /dev/tcp with || exit 0: cannot fail",
+    ["CMD-SHELL", "bash -c \"exec 3<>/dev/tcp/127.0.0.1/8080 && head -n 1 <&3 | grep -q ' 200 '\" || exit 0"],
+    REF,
+    "fail",
+    /cannot fail.*always-true fallback/,
   ],
   [
     "the seed's curl probe on an image that has curl",
