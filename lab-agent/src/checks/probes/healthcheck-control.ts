@@ -43,7 +43,21 @@ export function testProgram(test: readonly string[]): string | null {
   if (test[0] === "CMD") return test[1] ?? null;
   if (test[0] !== "CMD-SHELL") return null;
   const words = (test[1] ?? "").trim().split(/\s+/);
-  return words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) && w !== "exec" && w !== "command") ?? null;
+  // Skipped: assignments, exec/command, redirections (`exec 3<>/dev/tcp/…` opens no program) and
+  // the operators between commands; the first word left is the program the shell looks up.
+  const skip = (w: string) =>
+    /^[A-Za-z_][A-Za-z0-9_]*=/.test(w) ||
+    w === "exec" ||
+    w === "command" ||
+    /^\d*(<>|>>|>&|<&|<|>)/.test(w) ||
+    /^(&&|\|\||;|\|)$/.test(w);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as string;
+    // A bare operator (`3<> /dev/tcp/…`): its target is the next word, not a program either.
+    if (/^\d*(<>|>>|>&|<&|<|>)$/.test(w)) i++;
+    else if (!skip(w)) return w;
+  }
+  return null;
 }
 
 /** Why a test succeeds whatever the app does: `CMD true`, `… || exit 0`, `… || true`, `; exit 0`. */

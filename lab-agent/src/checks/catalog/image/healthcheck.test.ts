@@ -188,6 +188,13 @@ describe("image.healthcheck", () => {
     [["CMD", "node", "-e", "x"], "node"],
     [["CMD-SHELL", "NODE_ENV=x curl -f http://x || exit 1"], "curl"],
     [["CMD-SHELL", "exec wget -q http://x"], "wget"],
+    // A shell whose /bin/sh is bash opens /dev/tcp itself: no program to look up before printf
+    // (on dash or busybox ash the redirection fails, and the positive control shows it).
+    [
+      ["CMD-SHELL", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3"],
+      "printf",
+    ],
+    [["CMD-SHELL", "exec 3<> /dev/tcp/127.0.0.1/8080 && head -n 1 <&3 | grep -q 200"], "head"],
   ])("finds the program of %j", (test, program) => {
     expect(testProgram(test)).toBe(program);
     expect(vacuous(test)).toBeNull();
