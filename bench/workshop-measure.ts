@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statfsSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -14,6 +14,7 @@ import { formSwarm } from "../lab-agent/src/lab/lab-swarm.ts";
 import { newAccessToken } from "../lab-agent/src/server/access-token.ts";
 import { type AgentServer, startAgentServer } from "../lab-agent/src/server/agent-server.ts";
 import { dockerCliEnv } from "../lab-agent/src/terminal/docker-exec.ts";
+import { type HostFigures, readHostFigures } from "../lab-agent/src/workshop/capacity.ts";
 import { dockerLabStarter } from "../lab-agent/src/workshop/docker-lab-starter.ts";
 import { parseDockerStats } from "../lab-agent/src/workshop/docker-stats.ts";
 import type { LabRecord } from "../lab-agent/src/workshop/event-schema.ts";
@@ -448,27 +449,18 @@ async function labDiskMiB(docker: Docker, labs: string[]): Promise<Map<string, n
  */
 async function thisHost(docker: Docker, labsDiskMiB: number): Promise<HostSpec> {
   const info = (await docker.info()) as { DockerRootDir?: string };
-  let diskMiB = 100 * 1024;
+  let figures: HostFigures | undefined;
   try {
-    const fs = statfsSync(info.DockerRootDir ?? "/var/lib/docker");
-    diskMiB = (fs.bavail * fs.bsize) / 1024 ** 2 + labsDiskMiB;
+    figures = readHostFigures({ diskPath: info.DockerRootDir ?? "/var/lib/docker" });
   } catch {
-    // a remote engine's root is not on this machine: keep the documented default
+    // a remote engine's root is not on this machine, or no /proc: keep the documented defaults
   }
-  const kernel = (file: string) => {
-    try {
-      return Number(readFileSync(`/proc/sys/kernel/${file}`, "utf8").trim()) || Number.POSITIVE_INFINITY;
-    } catch {
-      return Number.POSITIVE_INFINITY; // not Linux
-    }
-  };
-  const limit = Math.min(kernel("pid_max"), kernel("threads-max"));
   return {
     name: "this-host",
     memoryMiB: Math.round(totalmem() / 1024 ** 2),
     cpus: cpus().length,
-    pids: Number.isFinite(limit) ? limit : 32_768,
-    diskMiB: Math.round(diskMiB),
+    pids: figures?.pidLimit ?? 32_768,
+    diskMiB: Math.round(figures ? figures.diskAvailableBytes / 1024 ** 2 + labsDiskMiB : 100 * 1024),
   };
 }
 
