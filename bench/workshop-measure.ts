@@ -12,10 +12,9 @@ import { ensureImages } from "../lab-agent/src/images/ensure-images.ts";
 import { containerName, ROLES, volumeName } from "../lab-agent/src/lab/lab-names.ts";
 import { formSwarm } from "../lab-agent/src/lab/lab-swarm.ts";
 import { newAccessToken } from "../lab-agent/src/server/access-token.ts";
-import { type AgentServer, startAgentServer } from "../lab-agent/src/server/agent-server.ts";
+import type { AgentServer } from "../lab-agent/src/server/agent-server.ts";
 import { dockerCliEnv } from "../lab-agent/src/terminal/docker-exec.ts";
 import { type HostFigures, readHostFigures } from "../lab-agent/src/workshop/capacity.ts";
-import { dockerLabStarter } from "../lab-agent/src/workshop/docker-lab-starter.ts";
 import { parseDockerStats } from "../lab-agent/src/workshop/docker-stats.ts";
 import type { LabRecord } from "../lab-agent/src/workshop/event-schema.ts";
 import { DEFAULT_FIGURES, type HostSpec, type LabFigures } from "../lab-agent/src/workshop/lab-figures.ts";
@@ -23,7 +22,7 @@ import { percentile, summarize } from "../lab-agent/src/workshop/placement-sim.t
 import { labelledLeftovers, removeLabResources } from "../lab-agent/src/workshop/remove-lab.ts";
 import { eventPath, readState } from "../lab-agent/src/workshop/roster.ts";
 import { TermClient } from "../lab-agent/test/support/agent-client.ts";
-import { callAgent } from "../lab-agent/test/support/offline-agent.ts";
+import { callAgent, startWorkshopAgent } from "../lab-agent/test/support/offline-agent.ts";
 
 type Figure = (name: string, value: number, unit: string) => void;
 
@@ -240,36 +239,19 @@ async function openEvent(
   log: (line: string) => void,
 ): Promise<Event> {
   const home = mkdtempSync(join(tmpdir(), `drydock-bench-${name}-`));
-  let out = "";
-  const stdout = new Writable({
-    write(chunk, _enc, done) {
-      out += String(chunk);
-      done();
-    },
-  });
-  const code = await workshopCommand(
-    // Supervised: no lab is reaped while the benchmark runs (its learners type nothing for minutes).
-    ["start", "--seats", String(seats), "--warm", String(warm), "--supervised", "--force", "--json"],
-    { stdout, stderr: process.stderr },
-    { home },
-  );
-  if (code !== 0) throw new Error(`drydock workshop start exited ${code}: ${out}`);
-  const started = JSON.parse(out) as { event: { code: string }; capacity: { message: string } };
-  log(`${name} event: ${seats} seat(s), ${warm} warm; workshop start said: ${started.capacity.message}`);
   const token = newAccessToken();
-  const agent = await startAgentServer({
-    host: "127.0.0.1",
-    port: 0,
+  const { agent, code, capacity } = await startWorkshopAgent({
+    home,
     token,
     docker,
-    lab: "lead",
-    home,
+    seats,
+    // Supervised: no lab is reaped while the benchmark runs (its learners type nothing for minutes).
+    startFlags: ["--warm", String(warm), "--supervised"],
     version: "bench",
     log: pino({ level: "warn" }),
-    noLab: true, // the lead has no lab of their own here: only learners' labs are started
-    learnerLabs: dockerLabStarter(docker),
   });
-  return { name, home, token, code: started.event.code, agent };
+  log(`${name} event: ${seats} seat(s), ${warm} warm; workshop start said: ${capacity}`);
+  return { name, home, token, code, agent };
 }
 
 /** One learner: join → their lab ready → a terminal on laptop answering. */

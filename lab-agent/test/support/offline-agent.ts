@@ -43,20 +43,28 @@ export async function callAgent(origin: string, path: string, as?: string, body?
 }
 
 /**
- * A workshop on real labs: `drydock workshop start --seats N` in `home`, then the real agent
- * in-process with the real lab starter (no lab of the lead's), on a free loopback port.
- * Returns the agent and the event's code.
+ * A workshop on real labs: `drydock workshop start --seats N [startFlags…]` in `home`, then the
+ * real agent in-process with the real lab starter (no lab of the lead's), on a free loopback port.
+ * Returns the agent, the event's code and what `workshop start --json` said (its capacity line).
  */
 export async function startWorkshopAgent(
-  opts: { home: string; token: string; docker: Docker; seats: number } & Partial<AgentServerOptions>,
-): Promise<{ agent: AgentServer; code: string }> {
-  const { seats, ...server } = opts;
-  const start = await drydock(["workshop", "start", "--seats", String(seats), "--force", "--json"], {
-    home: opts.home,
-  });
+  opts: {
+    home: string;
+    token: string;
+    docker: Docker;
+    seats: number;
+    startFlags?: string[];
+  } & Partial<AgentServerOptions>,
+): Promise<{ agent: AgentServer; code: string; capacity: string }> {
+  const { seats, startFlags = [], ...server } = opts;
+  const start = await drydock(
+    ["workshop", "start", "--seats", String(seats), ...startFlags, "--force", "--json"],
+    { home: opts.home },
+  );
   if (start.code !== 0)
     throw new Error(`drydock workshop start failed (exit ${start.code}): ${start.stderr}`);
-  const code = (JSON.parse(start.stdout) as { event: { code: string } }).event.code;
+  const said = JSON.parse(start.stdout) as { event: { code: string }; capacity: { message: string } };
+  const code = said.event.code;
   const agent = await startAgentServer({
     host: "127.0.0.1",
     port: 0,
@@ -68,5 +76,5 @@ export async function startWorkshopAgent(
     learnerLabs: dockerLabStarter(opts.docker),
     ...server,
   });
-  return { agent, code };
+  return { agent, code, capacity: said.capacity.message };
 }
