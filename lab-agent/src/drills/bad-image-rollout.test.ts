@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { verifyBadImage } from "./bad-image-rollout.ts";
 import { copy, recorded } from "./drill-fixtures.ts";
 import { expectVerdicts } from "./drill-test-helpers.ts";

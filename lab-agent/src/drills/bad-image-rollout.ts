@@ -1,5 +1,6 @@
-import { nodeExec, proberEvidence, setServiceImage } from "./drill-runner.ts";
+import { nodeExec, proberEvidence } from "./drill-runner.ts";
 import type { DrillDefinition, DrillFacts, DrillItem, SnapTask } from "./drill-types.ts";
+import { setServiceImage } from "./service-updates.ts";
 import { serviceNamed, tasksOf } from "./timeline.ts";
 import { after, cantTell, fail, line, pass, secs, updateSettled } from "./verify-helpers.ts";
 

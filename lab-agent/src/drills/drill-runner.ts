@@ -19,48 +19,8 @@ import type {
 import { detectFeatures, missingFeatures } from "./kernel-features.ts";
 import { dropRole } from "./pg-role.ts";
 import { PROBER_SERVICE, proberDelta, readProber, startProber } from "./prober.ts";
+import { rollOut, setServiceImage, setServiceResources } from "./service-updates.ts";
 import { readSnapshot, replicasOf, runningTasks, serviceNamed, startRecorder } from "./timeline.ts";
-
-/**
- * A service's image changed through its spec, as it stands (no digest resolution, like
- * `--no-resolve-image`): the drills' releases and their undo. Nothing when it already runs it.
- */
-export async function setServiceImage(manager: Docker, service: string, image: string): Promise<void> {
-  const svc = manager.getService(service);
-  const full = (await svc.inspect()) as {
-    Version: { Index: number };
-    Spec: { TaskTemplate: { ContainerSpec: { Image?: string } } };
-  };
-  if (full.Spec.TaskTemplate.ContainerSpec.Image === image) return;
-  full.Spec.TaskTemplate.ContainerSpec.Image = image;
-  await svc.update({ version: full.Version.Index, ...full.Spec } as unknown as Docker.ServiceSpec);
-}
-
-/**
- * A service's TaskTemplate.Resources set to `resources` (as inspected: an empty object is none),
- * retried when the service changed meanwhile. Nothing when they are equal already.
- */
-export async function setServiceResources(
-  manager: Docker,
-  service: string,
-  resources: Record<string, unknown>,
-): Promise<void> {
-  for (let i = 0; ; i++) {
-    const svc = manager.getService(service);
-    const full = (await svc.inspect()) as {
-      Version: { Index: number };
-      Spec: { TaskTemplate: { Resources?: Record<string, unknown> } };
-    };
-    if (JSON.stringify(full.Spec.TaskTemplate.Resources ?? {}) === JSON.stringify(resources)) return;
-    full.Spec.TaskTemplate.Resources = resources;
-    try {
-      await svc.update({ version: full.Version.Index, ...full.Spec } as unknown as Docker.ServiceSpec);
-      return;
-    } catch (err) {
-      if (i >= 4 || !/out of sequence/i.test(errorMessage(err))) throw err;
-    }
-  }
-}
 
 export interface DrillContext {
   lab: LabAccess;
@@ -172,10 +132,21 @@ export async function undoStep(lab: LabAccess, step: UndoStep): Promise<void> {
       }
     }
     case "service-image":
-      await setServiceImage(manager, step.service, step.image);
-      return;
+      return rollOut(
+        manager,
+        step.service,
+        (t) => t.ContainerSpec?.Image === step.image,
+        () => setServiceImage(manager, step.service, step.image),
+        `its image ${step.image}`,
+      );
     case "service-resources":
-      return setServiceResources(manager, step.service, step.resources);
+      return rollOut(
+        manager,
+        step.service,
+        (t) => JSON.stringify(t.Resources ?? {}) === JSON.stringify(step.resources),
+        () => setServiceResources(manager, step.service, step.resources),
+        `its resources ${JSON.stringify(step.resources)}`,
+      );
     case "remove-secret": {
       // Kept until no running task uses it any more (a rollout moving off it, a rollback that may
       // need it): removing it earlier is what the secret-rotation drill warns about.
@@ -407,7 +378,7 @@ export async function startDrill(
 /** `status`: the verification again, on the recorded timeline and the swarm as it is now. */
 export async function drillStatus(ctx: DrillContext, def: DrillDefinition): Promise<DrillRun | undefined> {
   const run = loadRun(ctx.home, ctx.lab.lab, def.id);
-  if (!run || run.phase !== "active") return run;
+  if (run?.phase !== "active") return run;
   const snap = await readSnapshot(await ctx.lab.engine("manager-1"));
   run.prober = (await proberNow(ctx, snap)) ?? run.prober;
   const judged = judge(def, facts(run, readTimeline(ctx.home, run.lab, run.drill), snap));

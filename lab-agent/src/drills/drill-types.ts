@@ -199,7 +199,8 @@ export interface SnapTask {
   NodeID?: string;
   DesiredState?: string;
   CreatedAt?: string;
-  Spec?: { ContainerSpec?: { Image?: string; Secrets?: Array<SecretRef> } };
+  /** The service's TaskTemplate as this task got it. */
+  Spec?: NonNullable<SnapService["Spec"]["TaskTemplate"]>;
   Status?: {
     State?: string;
     Timestamp?: string;

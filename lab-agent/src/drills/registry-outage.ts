@@ -1,6 +1,6 @@
 import { errorMessage } from "../common/errors.ts";
 import { containerName, type EngineRole, networkName } from "../lab/lab-names.ts";
-import { nodeExec, proberEvidence, setServiceImage } from "./drill-runner.ts";
+import { nodeExec, proberEvidence } from "./drill-runner.ts";
 import type {
   DrillDefinition,
   DrillEnv,
@@ -10,6 +10,7 @@ import type {
   TimelineEvent,
 } from "./drill-types.ts";
 import { eligible } from "./node-drain.ts";
+import { setServiceImage } from "./service-updates.ts";
 import { replicasOf, runningTasks, serviceNamed } from "./timeline.ts";
 import { after, cantTell, fail, line, ms, pass, updateSettled } from "./verify-helpers.ts";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { execArgv, sleep } from "../checks/engine-reads.ts";
 import { errorMessage } from "../common/errors.ts";
 import type { EngineRole } from "../lab/lab-names.ts";
-import { proberEvidence, setServiceResources } from "./drill-runner.ts";
+import { proberEvidence } from "./drill-runner.ts";
 import type {
   DrillDefinition,
   DrillEnv,
@@ -12,6 +12,7 @@ import type {
   SnapService,
   TimelineEvent,
 } from "./drill-types.ts";
+import { setServiceResources } from "./service-updates.ts";
 import { hostnameOf, replicasOf, runningTasks, serviceNamed } from "./timeline.ts";
 import { after, cantTell, fail, item, line, ms, pass, taskEvents, UPDATE_ENDED } from "./verify-helpers.ts";
 
