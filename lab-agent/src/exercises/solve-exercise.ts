@@ -30,6 +30,8 @@ export interface SolveOptions {
   block: string;
   /** A mistake id (the exercise's `mistakes:`): run its script after solving. */
   mistake?: string;
+  /** Aborted: stop the script in the lab, as Ctrl-C does (a caller in the same process, e.g. a test's time limit). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -64,16 +66,22 @@ export async function solveExercise(ctx: LabContext, opts: SolveOptions): Promis
   });
   if (NEEDS_SWARM.has(opts.block)) await formSwarm(ctx);
   const dir = `/workspace/${SOLVE_DIR}/${opts.block}`;
-  await runScript(ctx, "solve", `Solving ${opts.block}`, [
-    `The solve script for ${opts.block}`,
-    `${dir}/${exercise.solve}`,
-  ]);
+  await runScript(
+    ctx,
+    "solve",
+    `Solving ${opts.block}`,
+    [`The solve script for ${opts.block}`, `${dir}/${exercise.solve}`],
+    opts.signal,
+  );
   submitQuizzes(ctx, settings.workspace);
   if (mistake) {
-    await runScript(ctx, "mistake", `Making the mistake ${mistake.id}: ${mistake.what}`, [
-      `The script of the mistake ${mistake.id} (${mistake.script})`,
-      `${dir}/${mistake.script}`,
-    ]);
+    await runScript(
+      ctx,
+      "mistake",
+      `Making the mistake ${mistake.id}: ${mistake.what}`,
+      [`The script of the mistake ${mistake.id} (${mistake.script})`, `${dir}/${mistake.script}`],
+      opts.signal,
+    );
     submitQuizzes(ctx, settings.workspace);
   }
   return { exitCode: 0 };
@@ -109,22 +117,26 @@ async function runScript(
   id: string,
   title: string,
   [what, script]: [string, string],
+  signal?: AbortSignal,
 ): Promise<void> {
   const laptop = containerName(ctx.lab, "laptop");
   // Ctrl-C (or a supervisor's SIGTERM) must not leave the script running in the lab, still
   // changing it after `drydock` has exited: the scripts' processes on laptop are stopped too.
   // Asked again every 2 s until the exec ends: the signal may come before the script has started.
-  let interrupted: NodeJS.Signals | undefined;
+  let interrupted: string | undefined;
   let stopping: NodeJS.Timeout | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (why: string) => {
     if (interrupted) return;
-    interrupted = signal;
-    ctx.progress({ kind: "info", message: `${signal}: stopping ${what.toLowerCase()} in the lab…` });
+    interrupted = why;
+    ctx.progress({ kind: "info", message: `${why}: stopping ${what.toLowerCase()} in the lab…` });
     void stopScriptsOnLaptop(ctx.docker, laptop);
     stopping = setInterval(() => void stopScriptsOnLaptop(ctx.docker, laptop), 2000);
   };
+  const onAbort = () => onSignal(String(signal?.reason ?? "aborted"));
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener("abort", onAbort);
   let result: { exitCode: number; tail: string };
   try {
     result = await step(ctx.progress, id, title, () =>
@@ -134,6 +146,7 @@ async function runScript(
     if (stopping) clearInterval(stopping);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    signal?.removeEventListener("abort", onAbort);
   }
   if (interrupted) {
     throw new DrydockError(

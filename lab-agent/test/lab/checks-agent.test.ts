@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BlockRun, CheckResult } from "../../src/checks/check-result.ts";
+import { solveExercise } from "../../src/exercises/solve-exercise.ts";
 import { readSettings } from "../../src/lab/lab-settings.ts";
 import { api, awaitServerEvent, startAgent } from "../support/agent-client.ts";
 import { checkLab, evidenceText, expectAllFail, result } from "../support/check-lab.ts";
@@ -22,15 +23,36 @@ afterAll(async () => {
 });
 
 describe.sequential(`checks through the agent, on lab ${t.lab}`, () => {
-  it("Ctrl-C on `drydock solve` stops its script in the lab too; the solve run again finishes it", async () => {
+  it("Ctrl-C on `drydock solve` (or an abort in-process) stops its script in the lab too; the solve run again finishes it", async () => {
     // Interrupted once the script is at work in the lab (a line it prints, shown with --verbose).
     const said = await drydockKilledAt(["solve", "h03-04", "--lab", t.lab, "--verbose"], "solve: wrote", {
       home: t.home,
       signal: "SIGINT",
     });
     expect(said).toMatch(/The solve script for h03-04 was interrupted \(SIGINT\) and stopped in the lab/);
-    const left = await execIn(await hostDocker(), t.lab, "laptop", ["pgrep", "-af", "/workspace/.drydock/"]);
-    expect(left.output.trim()).toBe("");
+    const left = async () =>
+      (
+        await execIn(await hostDocker(), t.lab, "laptop", ["pgrep", "-af", "/workspace/.drydock/"])
+      ).output.trim();
+    expect(await left()).toBe("");
+    // The same from a caller in the agent's process (a test's time limit): an abort signal.
+    const abort = new AbortController();
+    const aborted = solveExercise(
+      {
+        docker: await hostDocker(),
+        lab: t.lab,
+        home: t.home,
+        progress: (e) => {
+          // Its first line: the script is at work in the lab.
+          if (e.kind === "log" && e.id === "solve") abort.abort("ran over its time");
+        },
+      },
+      { block: "h03-04", signal: abort.signal },
+    );
+    await expect(aborted).rejects.toThrow(
+      /The solve script for h03-04 was interrupted \(ran over its time\) and stopped in the lab/,
+    );
+    expect(await left()).toBe("");
     await t.solve("h03-04");
     // The solve's image build, twice on a loaded 2-core host: minutes.
   }, 600_000);

@@ -159,7 +159,8 @@ for (const group of labGroups(exercises)) {
         it(
           `${ex.block}: all pass after \`drydock solve ${ex.block}\`, each with evidence`,
           async () => {
-            await timed(`${ex.block} solve`, () => t.solve(ex.block, undefined, SOLVE_MS));
+            // Through the CLI, as a learner runs it; the mistakes' solves run in-process.
+            await timed(`${ex.block} solve`, () => t.solveCli(ex.block, undefined, SOLVE_MS));
             const run = await t.check(ex.block);
             expect(
               run.results.filter((r) => r.status !== "pass").map((r) => `${r.id}: ${r.summary}`),

@@ -7,8 +7,9 @@ import {
   evidenceText,
 } from "../../src/checks/check-result.ts";
 import { checkCommand } from "../../src/cli/check-commands.ts";
-import { silentProgress } from "../../src/common/progress.ts";
-import { SOLVE_DIR } from "../../src/exercises/solve-exercise.ts";
+import { DrydockError, errorMessage } from "../../src/common/errors.ts";
+import { LogTail, type Progress, silentProgress } from "../../src/common/progress.ts";
+import { SOLVE_DIR, solveExercise } from "../../src/exercises/solve-exercise.ts";
 import { readSettings } from "../../src/lab/lab-settings.ts";
 import { ProgressStore } from "../../src/progress/progress-store.ts";
 import { submitPendingQuizzes } from "../../src/quiz/quiz-attempts.ts";
@@ -66,10 +67,39 @@ export function checkLab(prefix: string) {
       expect(run.code, run.stderr).toBe(0);
     },
     /**
-     * `drydock solve <block> [--mistake <mistake-id>]`; past `timeoutMs` it is interrupted (and
-     * stops its script in the lab), so the failure shows how far the script got.
+     * `drydock solve <block> [--mistake <mistake-id>]` in this process (the CLI's solve, for the
+     * same reason as `check`); past `timeoutMs` it is aborted, which stops its script in the lab as
+     * Ctrl-C does, so the failure shows how far the script got.
      */
     async solve(block: string, mistake?: string, timeoutMs?: number): Promise<void> {
+      const tail = new LogTail(80);
+      const progress: Progress = (e) => {
+        if (e.kind === "log") tail.push(e.line);
+        else if (e.kind === "info" || e.kind === "warn") tail.push(e.message);
+        else if (e.kind === "done") tail.push(`✓ ${e.title} (${e.seconds.toFixed(1)} s)`);
+      };
+      const abort = new AbortController();
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => abort.abort(`[test] ran over ${timeoutMs / 1000} s`), timeoutMs);
+      try {
+        await solveExercise(
+          { docker: await hostDocker(), lab, home, progress },
+          { block, ...(mistake ? { mistake } : {}), signal: abort.signal },
+        );
+      } catch (err) {
+        const details = err instanceof DrydockError && err.details ? `\n${err.details}` : "";
+        throw new Error(
+          `drydock solve ${block}${mistake ? ` --mistake ${mistake}` : ""} failed: ${errorMessage(err)}${details}\n${tail}`,
+          { cause: err },
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    /** The same through the `drydock` CLI, as a learner runs it. */
+    async solveCli(block: string, mistake?: string, timeoutMs?: number): Promise<void> {
       const args = ["solve", block, "--lab", lab, ...(mistake ? ["--mistake", mistake] : [])];
       const run = await drydock(args, { home, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
       const tail = `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-80).join("\n");
