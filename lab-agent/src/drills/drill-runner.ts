@@ -19,7 +19,7 @@ import type {
 import { detectFeatures, missingFeatures } from "./kernel-features.ts";
 import { dropRole } from "./pg-role.ts";
 import { PROBER_SERVICE, proberDelta, readProber, startProber } from "./prober.ts";
-import { rollOut, setServiceImage, setServiceResources } from "./service-updates.ts";
+import { imagePart, resourcesPart, rollOut, secretsPart, updateSpec } from "./service-updates.ts";
 import { readSnapshot, replicasOf, runningTasks, serviceNamed, startRecorder } from "./timeline.ts";
 
 export interface DrillContext {
@@ -113,38 +113,15 @@ export async function undoStep(lab: LabAccess, step: UndoStep): Promise<void> {
         const id = ids.get(ref.SecretName as string);
         return id ? { ...ref, SecretID: id } : ref;
       });
-      for (let i = 0; ; i++) {
-        const svc = manager.getService(step.service);
-        const full = (await svc.inspect()) as {
-          Version: { Index: number };
-          Spec: { TaskTemplate: { ContainerSpec: { Secrets?: unknown[] } } };
-        };
-        const now = JSON.stringify(full.Spec.TaskTemplate.ContainerSpec.Secrets ?? []);
-        if (now === JSON.stringify(want)) return;
-        full.Spec.TaskTemplate.ContainerSpec.Secrets = want;
-        try {
-          await svc.update({ version: full.Version.Index, ...full.Spec });
-          return;
-        } catch (err) {
-          // "update out of sequence": the service changed meanwhile (a rollback); read it again.
-          if (i >= 4 || !/out of sequence/i.test(errorMessage(err))) throw err;
-        }
-      }
+      return updateSpec(manager, step.service, secretsPart(want));
     }
     case "service-image":
-      return rollOut(
-        manager,
-        step.service,
-        (t) => t.ContainerSpec?.Image === step.image,
-        () => setServiceImage(manager, step.service, step.image),
-        `its image ${step.image}`,
-      );
+      return rollOut(manager, step.service, imagePart(step.image), `its image ${step.image}`);
     case "service-resources":
       return rollOut(
         manager,
         step.service,
-        (t) => JSON.stringify(t.Resources ?? {}) === JSON.stringify(step.resources),
-        () => setServiceResources(manager, step.service, step.resources),
+        resourcesPart(step.resources),
         `its resources ${JSON.stringify(step.resources)}`,
       );
     case "remove-secret": {

@@ -5,38 +5,27 @@ import type { SnapService, SnapTask } from "./drill-types.ts";
 
 // The drills' changes to a service's spec (a release, a limit) and their restores.
 
-/**
- * A service's image changed through its spec, as it stands (no digest resolution, like
- * `--no-resolve-image`): the drills' releases and their undo. Nothing when it already runs it.
- */
-export async function setServiceImage(manager: Docker, service: string, image: string): Promise<void> {
-  const svc = manager.getService(service);
-  const full = (await svc.inspect()) as {
-    Version: { Index: number };
-    Spec: { TaskTemplate: { ContainerSpec: { Image?: string } } };
-  };
-  if (full.Spec.TaskTemplate.ContainerSpec.Image === image) return;
-  full.Spec.TaskTemplate.ContainerSpec.Image = image;
-  await svc.update({ version: full.Version.Index, ...full.Spec } as unknown as Docker.ServiceSpec);
+type TaskTemplate = NonNullable<SnapService["Spec"]["TaskTemplate"]>;
+
+/** One part of a service's TaskTemplate: whether a template has the wanted value, and setting it. */
+export interface SpecPart {
+  has: (template: TaskTemplate) => boolean;
+  set: (template: TaskTemplate) => void;
 }
 
 /**
- * A service's TaskTemplate.Resources set to `resources` (as inspected: an empty object is none),
- * retried when the service changed meanwhile. Nothing when they are equal already.
+ * Sets `part` in a service's spec, retried when the service changed meanwhile ("update out of
+ * sequence", e.g. a rollback). Nothing when the spec has it already.
  */
-export async function setServiceResources(
-  manager: Docker,
-  service: string,
-  resources: Record<string, unknown>,
-): Promise<void> {
+export async function updateSpec(manager: Docker, service: string, part: SpecPart): Promise<void> {
   for (let i = 0; ; i++) {
     const svc = manager.getService(service);
     const full = (await svc.inspect()) as {
       Version: { Index: number };
-      Spec: { TaskTemplate: { Resources?: Record<string, unknown> } };
+      Spec: { TaskTemplate: TaskTemplate };
     };
-    if (JSON.stringify(full.Spec.TaskTemplate.Resources ?? {}) === JSON.stringify(resources)) return;
-    full.Spec.TaskTemplate.Resources = resources;
+    if (part.has(full.Spec.TaskTemplate)) return;
+    part.set(full.Spec.TaskTemplate);
     try {
       await svc.update({ version: full.Version.Index, ...full.Spec } as unknown as Docker.ServiceSpec);
       return;
@@ -46,7 +35,36 @@ export async function setServiceResources(
   }
 }
 
-type TaskTemplate = NonNullable<SnapService["Spec"]["TaskTemplate"]>;
+/** The image as it stands (no digest resolution, like `--no-resolve-image`). */
+export const imagePart = (image: string): SpecPart => ({
+  has: (t) => t.ContainerSpec?.Image === image,
+  set: (t) => {
+    t.ContainerSpec = { ...t.ContainerSpec, Image: image };
+  },
+});
+
+/** TaskTemplate.Resources exactly as inspected (an empty object is none). */
+export const resourcesPart = (resources: Record<string, unknown>): SpecPart => ({
+  has: (t) => JSON.stringify(t.Resources ?? {}) === JSON.stringify(resources),
+  set: (t) => {
+    t.Resources = resources;
+  },
+});
+
+type SecretRefs = NonNullable<NonNullable<TaskTemplate["ContainerSpec"]>["Secrets"]>;
+/** ContainerSpec.Secrets exactly so (references with their SecretID). */
+export const secretsPart = (secrets: SecretRefs): SpecPart => ({
+  has: (t) => JSON.stringify(t.ContainerSpec?.Secrets ?? []) === JSON.stringify(secrets),
+  set: (t) => {
+    t.ContainerSpec = { ...t.ContainerSpec, Secrets: secrets };
+  },
+});
+
+/** The drills' releases and limits (their undo goes through `rollOut`). */
+export const setServiceImage = (manager: Docker, service: string, image: string) =>
+  updateSpec(manager, service, imagePart(image));
+export const setServiceResources = (manager: Docker, service: string, resources: Record<string, unknown>) =>
+  updateSpec(manager, service, resourcesPart(resources));
 
 /**
  * Applies a restore and waits until Swarm has rolled it out: the spec has it and every task the
@@ -57,11 +75,12 @@ type TaskTemplate = NonNullable<SnapService["Spec"]["TaskTemplate"]>;
 export async function rollOut(
   manager: Docker,
   service: string,
-  matches: (template: TaskTemplate) => boolean,
-  apply: () => Promise<void>,
+  part: SpecPart,
   what: string,
   { ms = 240_000, pollMs = 1000 } = {},
 ): Promise<void> {
+  const apply = () => updateSpec(manager, service, part);
+  const matches = part.has;
   await apply();
   const until = Date.now() + ms;
   let applied = 1;
